@@ -1,0 +1,60 @@
+// Builds the app. Order matters: request id first (every answer carries it), then the body cap, then the
+// public routes, then authentication and the publishable-key gate for everything else under /v1.
+import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError, notFound, onError } from "./errors";
+import { authenticate } from "./middleware/authenticate";
+import { publishableGate, validatePreflight } from "./middleware/publishable";
+import { requestId } from "./middleware/request-id";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { authRoutes, publicAuthRoutes } from "./routes/auth";
+import health from "./routes/health";
+import { createRouter } from "./routes/openapi";
+import { teamRoutes } from "./routes/teams";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function buildApp() {
+  const app = createRouter();
+  app.use("*", requestId);
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("payload_too_large");
+      },
+    }),
+  );
+
+  app.route("/", health);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (vf_sk_…, vf_pk_…, vf_ak_…) or a dashboard access token (JWT).",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Vauchflow API",
+      version: "1.0.0",
+      description:
+        "Vouchers, coupons and promotions at the edge. Every error has the shape `{error, message, request_id, details?}`; every response carries `Request-Id`.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Vauchflow API reference" }));
+
+  app.options("/v1/vouchers/:code/validate", validatePreflight);
+  app.route("/v1/auth", publicAuthRoutes);
+
+  app.use("/v1/*", authenticate, publishableGate);
+  app.route("/v1/auth", authRoutes);
+  app.route("/v1/teams", teamRoutes);
+  app.route("/v1/api-keys", apiKeyRoutes);
+
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}

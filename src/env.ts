@@ -1,0 +1,56 @@
+import type { CredentialObject } from "./objects/credential";
+import type { Scope } from "./lib/scopes";
+
+export interface Env {
+  DB: D1Database;
+  CREDENTIALS: DurableObjectNamespace<CredentialObject>;
+  BULK_QUEUE: Queue;
+  WEBHOOK_QUEUE: Queue;
+  ENVIRONMENT: "staging" | "production";
+  SIGNUP_ENABLED: string;
+  JWT_SECRET: string;
+  /** Optional override of the PBKDF2 cost for new password hashes (default 100,000, the Workers maximum). */
+  PASSWORD_KDF_ITERATIONS?: string;
+}
+
+export type KeyType = "secret" | "publishable" | "agent";
+export type Role = "owner" | "admin" | "developer" | "viewer";
+
+/** Who is calling: what the authentication middleware makes of a credential, and what every service checks. */
+export type Actor =
+  | {
+      kind: "api_key";
+      keyId: string;
+      keyType: KeyType;
+      teamId: string;
+      scopes: Set<Scope>;
+      allowedOrigins: string[];
+      expiresAt: number | null;
+      rateLimitPerMinute: number | null;
+    }
+  | {
+      kind: "user";
+      userId: string;
+      sessionId: string;
+      /** The team this request acts on: null when the user has none or must choose with X-Team-Id. */
+      teamId: string | null;
+      role: Role | null;
+      scopes: Set<Scope>;
+      teams: { id: string; role: Role }[];
+    };
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    actor: Actor;
+  };
+};
+
+/** What a service verb receives besides its input. */
+export type ServiceContext = {
+  env: Env;
+  actor: Actor;
+  requestId: string;
+  waitUntil: (promise: Promise<unknown>) => void;
+};

@@ -1,0 +1,97 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import type { AppEnv } from "./env";
+
+/** Every error code the API can answer with, its status and default message. The OpenAPI document is derived from it. */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, message: "The request is invalid." },
+  invalid_json: { status: 400, message: "The request body is not valid JSON." },
+  invalid_header: { status: 400, message: "A request header has an invalid value." },
+  team_required: { status: 400, message: "You belong to several teams: send X-Team-Id to choose one." },
+  invalid_api_key: { status: 401, message: "The provided API key is invalid or expired." },
+  invalid_credentials: { status: 401, message: "The email or password is incorrect." },
+  invalid_refresh_token: { status: 401, message: "The refresh token is invalid, expired or already used." },
+  insufficient_scope: { status: 403, message: "This credential lacks the scope this request needs." },
+  insufficient_role: { status: 403, message: "Your role in this team does not allow this request." },
+  key_type_not_allowed: { status: 403, message: "This type of credential cannot make this request." },
+  origin_not_allowed: { status: 403, message: "This origin is not allowed for this publishable key." },
+  team_access_denied: { status: 403, message: "You are not a member of this team." },
+  signup_disabled: { status: 403, message: "Sign-up is disabled on this deployment." },
+  not_found: { status: 404, message: "The requested resource does not exist." },
+  voucher_not_found: { status: 404, message: "No voucher with this code exists." },
+  email_taken: { status: 409, message: "An account with this email already exists." },
+  already_member: { status: 409, message: "This user is already a member of the team." },
+  last_owner: { status: 409, message: "The last owner of a team cannot be removed." },
+  payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
+  unsupported_operation: { status: 422, message: "This operation is not supported for this resource." },
+  internal_error: { status: 500, message: "An internal error occurred." },
+} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorDetail = { path: string; message: string };
+
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message ?? ERROR_CODES[code].message);
+    this.status = ERROR_CODES[code].status;
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[]) {
+  return { error: code, message, request_id: requestId, ...(details?.length ? { details } : {}) };
+}
+
+export function zodDetails(error: ZodError): ErrorDetail[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "unknown field" }));
+    }
+    return [{ path: issue.path.join("."), message: issue.message }];
+  });
+}
+
+export function validationError(error: ZodError, target: string): ApiError {
+  const what = target === "json" ? "body" : target === "query" ? "query string" : target;
+  return new ApiError("invalid_request", `The request ${what} failed validation.`, zodDetails(error));
+}
+
+/** The zod-openapi hook: schema failures become the one error shape. */
+export function validationHook(result: { success: boolean; error?: unknown; target: string }) {
+  if (!result.success) throw validationError(result.error as ZodError, result.target);
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ApiError("payload_too_large");
+    if (err.status === 400) return new ApiError("invalid_json", "The request body is not valid JSON.");
+    if (err.status === 401) return new ApiError("invalid_api_key");
+    if (err.status === 404) return new ApiError("not_found");
+  }
+  return new ApiError("internal_error");
+}
+
+export function onError(err: unknown, c: Context<AppEnv>) {
+  const apiError = toApiError(err);
+  const requestId = c.get("requestId") ?? "req_unknown";
+  if (apiError.code === "internal_error") {
+    // Name and message only: stacks and request bodies stay out of logs.
+    const name = err instanceof Error ? err.name : typeof err;
+    const message = err instanceof Error ? err.message : "non-error thrown";
+    console.error(JSON.stringify({ level: "error", request_id: requestId, error: name, message }));
+  }
+  for (const [name, value] of Object.entries(apiError.headers ?? {})) c.header(name, value);
+  return c.json(errorBody(apiError.code, apiError.message, requestId, apiError.details), apiError.status);
+}
+
+export function notFound(c: Context<AppEnv>) {
+  return c.json(errorBody("not_found", "No route matches this method and path.", c.get("requestId")), 404);
+}

@@ -1,0 +1,90 @@
+// Credential → actor. API keys: one Durable Object round trip (the key's own object decides validity).
+// Users: a pinned-algorithm JWT plus one D1 batch for the session's state and the user's memberships.
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { Actor, AppEnv, Role } from "../env";
+import { ApiError } from "../errors";
+import { parseKey, envTag } from "../lib/api-keys";
+import { sha256Hex } from "../lib/crypto";
+import { expandScopes } from "../lib/scopes";
+import { verifyAccessToken } from "../lib/tokens";
+import { ROLE_SCOPES } from "../services/access";
+
+function credentialOf(c: Context<AppEnv>): string | null {
+  const authorization = c.req.header("Authorization");
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match?.[1] ?? null;
+  }
+  return c.req.header("X-API-Key")?.trim() || null;
+}
+
+async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> {
+  const parsed = parseKey(credential);
+  if (!parsed) throw new ApiError("invalid_api_key");
+  const deployment = c.env.ENVIRONMENT;
+  if (parsed.environment !== deployment) {
+    throw new ApiError(
+      "invalid_api_key",
+      `This is a ${parsed.environment} key (vf_…_${envTag(parsed.environment)}_…) but this is the ${deployment} API, which accepts only vf_…_${envTag(deployment)}_… keys.`,
+    );
+  }
+  const stub = c.env.CREDENTIALS.get(c.env.CREDENTIALS.idFromName(parsed.keyId));
+  const now = Date.now();
+  const result = await stub.authenticate(parsed.keyId, await sha256Hex(credential), now);
+  if (!result.ok || result.key.type !== parsed.type || result.key.environment !== deployment) throw new ApiError("invalid_api_key");
+  if (result.touch) {
+    c.executionCtx.waitUntil(
+      c.env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now, parsed.keyId).run().catch(() => undefined),
+    );
+  }
+  const teamHeader = c.req.header("X-Team-Id");
+  if (teamHeader !== undefined && teamHeader !== result.key.teamId) throw new ApiError("team_access_denied");
+  return {
+    kind: "api_key",
+    keyId: result.key.id,
+    keyType: result.key.type,
+    teamId: result.key.teamId,
+    scopes: expandScopes(result.key.scopes),
+    allowedOrigins: result.key.allowedOrigins,
+    expiresAt: result.key.expiresAt,
+    rateLimitPerMinute: result.key.rateLimitPerMinute,
+  };
+}
+
+async function userActor(c: Context<AppEnv>, credential: string): Promise<Actor> {
+  const claims = await verifyAccessToken(credential, c.env.JWT_SECRET);
+  if (!claims) throw new ApiError("invalid_api_key");
+  const [session, memberships] = await c.env.DB.batch<Record<string, string | number | null>>([
+    c.env.DB.prepare("SELECT revoked_at FROM sessions WHERE id = ? AND user_id = ?").bind(claims.sid, claims.sub),
+    c.env.DB.prepare("SELECT team_id, role FROM memberships WHERE user_id = ? ORDER BY created_at").bind(claims.sub),
+  ]);
+  const sessionRow = session?.results[0];
+  if (!sessionRow || sessionRow.revoked_at !== null) throw new ApiError("invalid_api_key");
+  const teams = (memberships?.results ?? []).map((m) => ({ id: String(m.team_id), role: m.role as Role }));
+  const teamHeader = c.req.header("X-Team-Id");
+  let current: { id: string; role: Role } | undefined;
+  if (teamHeader !== undefined) {
+    current = teams.find((t) => t.id === teamHeader);
+    if (!current) throw new ApiError("team_access_denied");
+  } else if (teams.length === 1) {
+    current = teams[0];
+  }
+  return {
+    kind: "user",
+    userId: claims.sub,
+    sessionId: claims.sid,
+    teamId: current?.id ?? null,
+    role: current?.role ?? null,
+    scopes: new Set(current ? ROLE_SCOPES[current.role] : []),
+    teams,
+  };
+}
+
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const credential = credentialOf(c);
+  if (!credential) throw new ApiError("invalid_api_key", "No credential: send Authorization: Bearer <key or token>, or X-API-Key.");
+  const actor = credential.startsWith("vf_") ? await keyActor(c, credential) : await userActor(c, credential);
+  c.set("actor", actor);
+  await next();
+});

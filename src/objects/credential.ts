@@ -1,0 +1,117 @@
+// One Durable Object per API key, named by the key id embedded in the key. It is the authority on whether a
+// secret is valid right now (revocation, expiry, rotation grace), so authentication costs one round trip and
+// no cache can outlive a revocation. D1's api_keys row is the listing copy; the object fills itself from it on
+// first use and is told of every change by the api-keys service.
+import { DurableObject } from "cloudflare:workers";
+import type { Env, KeyType } from "../env";
+import { constantTimeEqual } from "../lib/crypto";
+
+export type KeyState = {
+  id: string;
+  teamId: string;
+  type: KeyType;
+  environment: "staging" | "production";
+  scopes: string[];
+  allowedOrigins: string[];
+  rateLimitPerMinute: number | null;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  secrets: { hash: string; expiresAt: number | null }[];
+};
+
+export type AuthenticatedKey = Omit<KeyState, "secrets" | "revokedAt">;
+export type AuthResult = { ok: true; key: AuthenticatedKey; touch: boolean } | { ok: false };
+
+/** How often, at most, a key's last_used_at is written back to D1. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export class CredentialObject extends DurableObject<Env> {
+  private state: KeyState | null | undefined;
+  private lastTouch = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS key_state (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), data TEXT NOT NULL)",
+    );
+  }
+
+  async authenticate(keyId: string, secretHash: string, now: number): Promise<AuthResult> {
+    const state = await this.load(keyId);
+    if (!state || state.revokedAt !== null || (state.expiresAt !== null && state.expiresAt <= now)) return { ok: false };
+    let matched = false;
+    for (const secret of state.secrets) {
+      const live = secret.expiresAt === null || secret.expiresAt > now;
+      // Compare every stored secret so timing does not reveal which one matched.
+      if (constantTimeEqual(secret.hash, secretHash) && live) matched = true;
+    }
+    if (!matched) return { ok: false };
+    const touch = now - this.lastTouch >= TOUCH_INTERVAL_MS;
+    if (touch) this.lastTouch = now;
+    const { secrets: _secrets, revokedAt: _revoked, ...key } = state;
+    return { ok: true, key, touch };
+  }
+
+  /** Called when a key is created: the object starts with the full state, no D1 read needed. */
+  async install(state: KeyState): Promise<void> {
+    this.save(state);
+  }
+
+  async rotate(keyId: string, newHash: string, previousExpiresAt: number | null, now: number): Promise<boolean> {
+    const state = await this.load(keyId);
+    if (!state || state.revokedAt !== null) return false;
+    const current = state.secrets.find((s) => s.expiresAt === null);
+    const secrets: KeyState["secrets"] = [{ hash: newHash, expiresAt: null }];
+    if (current && previousExpiresAt !== null && previousExpiresAt > now) secrets.push({ hash: current.hash, expiresAt: previousExpiresAt });
+    this.save({ ...state, secrets });
+    return true;
+  }
+
+  async revoke(keyId: string, at: number): Promise<void> {
+    const state = await this.load(keyId);
+    if (state && state.revokedAt === null) this.save({ ...state, revokedAt: at });
+  }
+
+  private save(state: KeyState) {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO key_state (singleton, data) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET data = excluded.data",
+      JSON.stringify(state),
+    );
+    this.state = state;
+  }
+
+  private async load(keyId: string): Promise<KeyState | null> {
+    if (this.state) return this.state;
+    const stored = this.ctx.storage.sql.exec<{ data: string }>("SELECT data FROM key_state").toArray()[0];
+    if (stored) {
+      this.state = JSON.parse(stored.data) as KeyState;
+      return this.state;
+    }
+    const row = await this.env.DB.prepare(
+      `SELECT id, team_id, type, environment, scopes, allowed_origins, rate_limit_per_minute, expires_at, revoked_at,
+              secret_hash, previous_secret_hash, previous_secret_expires_at
+         FROM api_keys WHERE id = ?`,
+    )
+      .bind(keyId)
+      .first<Record<string, string | number | null>>();
+    // Another call may have installed or loaded the state while D1 answered: that one is at least as fresh.
+    if (this.state) return this.state;
+    if (!row) return null;
+    const secrets: KeyState["secrets"] = [{ hash: String(row.secret_hash), expiresAt: null }];
+    if (row.previous_secret_hash) secrets.push({ hash: String(row.previous_secret_hash), expiresAt: Number(row.previous_secret_expires_at) });
+    const state: KeyState = {
+      id: String(row.id),
+      teamId: String(row.team_id),
+      type: row.type as KeyType,
+      environment: row.environment as KeyState["environment"],
+      scopes: JSON.parse(String(row.scopes)) as string[],
+      allowedOrigins: JSON.parse(String(row.allowed_origins)) as string[],
+      rateLimitPerMinute: row.rate_limit_per_minute === null ? null : Number(row.rate_limit_per_minute),
+      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      secrets,
+    };
+    this.save(state);
+    return state;
+  }
+}

@@ -1,0 +1,21 @@
+import { createRoute } from "@hono/zod-openapi";
+import { revokeKey } from "../../services/api-keys";
+import { serviceContext } from "../context";
+import { BEARER, createRouter, errorResponses } from "../openapi";
+import { KeyParams } from "./schema";
+
+const route = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags: ["API keys"],
+  summary: "Revoke a key",
+  description: "Takes effect on the very next request with that key (401).",
+  security: BEARER,
+  request: { params: KeyParams },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(["not_found"]) },
+});
+
+export default createRouter().openapi(route, async (c) => {
+  await revokeKey(serviceContext(c), c.req.valid("param").id);
+  return c.body(null, 204);
+});

@@ -1,0 +1,19 @@
+import { createRoute } from "@hono/zod-openapi";
+import { login } from "../../services/auth";
+import { createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { LoginBody, LoginResult } from "./schema";
+
+const route = createRoute({
+  method: "post",
+  path: "/login",
+  tags: ["Accounts"],
+  summary: "Log in with email and password",
+  description: "Wrong password and unknown email get the same answer.",
+  request: jsonBody(LoginBody),
+  responses: {
+    200: jsonContent(LoginResult, "Logged in"),
+    ...errorResponses(["invalid_credentials"], { authenticated: false }),
+  },
+});
+
+export default createRouter().openapi(route, async (c) => c.json(await login(c.env, c.req.valid("json")), 200));

@@ -1,0 +1,19 @@
+import { createRoute } from "@hono/zod-openapi";
+import { refresh } from "../../services/auth";
+import { createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { RefreshBody, TokenPair } from "./schema";
+
+const route = createRoute({
+  method: "post",
+  path: "/refresh",
+  tags: ["Accounts"],
+  summary: "Exchange a refresh token for a new pair",
+  description: "The presented refresh token is spent. Presenting a spent token again revokes its whole family (the session): both tokens of a stolen pair stop working.",
+  request: jsonBody(RefreshBody),
+  responses: {
+    200: jsonContent(TokenPair, "A new token pair"),
+    ...errorResponses(["invalid_refresh_token"], { authenticated: false }),
+  },
+});
+
+export default createRouter().openapi(route, async (c) => c.json(await refresh(c.env, c.req.valid("json")), 200));

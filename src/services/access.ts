@@ -1,0 +1,45 @@
+// The checks every service verb starts with. They throw ApiError; routes and MCP tools never check on their own.
+import type { Actor, KeyType, Role, ServiceContext } from "../env";
+import { ApiError } from "../errors";
+import { SCOPES, type Scope } from "../lib/scopes";
+
+export const ROLE_SCOPES: Record<Role, Scope[]> = {
+  owner: [...SCOPES],
+  admin: [...SCOPES],
+  developer: [...SCOPES],
+  viewer: SCOPES.filter((s) => s.startsWith("read:")),
+};
+
+export function requireScope(actor: Actor, scope: Scope): void {
+  if (actor.scopes.has(scope)) return;
+  if (actor.kind === "user") throw new ApiError("insufficient_role", `Your role does not allow this request (needs ${scope}).`);
+  throw new ApiError("insufficient_scope", `This key lacks the scope ${scope}.`);
+}
+
+/** The team the request acts on. Keys always have one; users may need X-Team-Id. */
+export function requireTeam(actor: Actor): string {
+  if (actor.kind === "api_key") return actor.teamId;
+  if (actor.teamId) return actor.teamId;
+  if (actor.teams.length === 0) throw new ApiError("team_access_denied", "You are not a member of any team.");
+  throw new ApiError("team_required");
+}
+
+export function requireUser(actor: Actor): Extract<Actor, { kind: "user" }> {
+  if (actor.kind !== "user") throw new ApiError("key_type_not_allowed", "Only a signed-in user can make this request.");
+  return actor;
+}
+
+export function requireRole(actor: Actor, roles: Role[]): void {
+  if (actor.kind === "user" && actor.role && roles.includes(actor.role)) return;
+  if (actor.kind === "user") throw new ApiError("insufficient_role", `This request needs the role ${roles.join(" or ")}.`);
+}
+
+export function requireKeyType(actor: Actor, allowed: KeyType[]): void {
+  if (actor.kind === "api_key" && !allowed.includes(actor.keyType)) {
+    throw new ApiError("key_type_not_allowed", `A ${actor.keyType} key cannot make this request.`);
+  }
+}
+
+export function actorLabel(ctx: ServiceContext): string {
+  return ctx.actor.kind === "api_key" ? ctx.actor.keyId : ctx.actor.userId;
+}

@@ -1,0 +1,221 @@
+// API keys: create (secret, publishable, agent), list, rotate, revoke. D1 keeps the listing; each key's
+// Durable Object is the authority for authentication and is told of every change before D1 is.
+import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
+import type { Actor, KeyType, ServiceContext } from "../env";
+import { ApiError } from "../errors";
+import { database, schema } from "../db/client";
+import { displayKey, formatKey, SECRET_LENGTH } from "../lib/api-keys";
+import { randomBase62, sha256Hex } from "../lib/crypto";
+import { newId } from "../lib/ids";
+import { page } from "../lib/pagination";
+import { expandScopes, isSubset } from "../lib/scopes";
+import { iso } from "../lib/time";
+import type { KeyState } from "../objects/credential";
+import { requireKeyType, requireRole, requireScope, requireTeam } from "./access";
+
+type KeyRow = typeof schema.apiKeys.$inferSelect;
+
+export function renderKey(row: KeyRow) {
+  return {
+    id: row.id,
+    object: "api_key" as const,
+    name: row.name,
+    type: row.type,
+    environment: row.environment,
+    scopes: row.scopes,
+    display_key: row.displayKey,
+    allowed_origins: row.allowedOrigins,
+    rate_limit_per_minute: row.rateLimitPerMinute,
+    created_at: iso(row.createdAt),
+    last_used_at: iso(row.lastUsedAt),
+    expires_at: iso(row.expiresAt),
+  };
+}
+
+const credentialStub = (ctx: ServiceContext, keyId: string) => ctx.env.CREDENTIALS.get(ctx.env.CREDENTIALS.idFromName(keyId));
+
+/** Key management is for secret keys and users; agent and publishable keys never manage keys. */
+function requireKeyManager(actor: Actor, scope: "read:api_keys" | "write:api_keys") {
+  requireKeyType(actor, ["secret"]);
+  requireScope(actor, scope);
+}
+
+/** A credential can never hand out more than it holds: scopes, lifetime and rate limit. */
+function checkMintingPower(actor: Actor, scopes: string[], expiresAt: number | null, rateLimit: number | null) {
+  const wanted = expandScopes(scopes);
+  if (!isSubset(wanted, actor.scopes)) {
+    const missing = [...wanted].filter((s) => !actor.scopes.has(s));
+    throw new ApiError("insufficient_scope", `You cannot grant scopes you do not hold: ${missing.join(", ")}.`);
+  }
+  if (actor.kind !== "api_key") return;
+  if (actor.expiresAt !== null && (expiresAt === null || expiresAt > actor.expiresAt)) {
+    throw new ApiError("insufficient_scope", "A key cannot create a key that outlives it: set expires_at no later than your own.");
+  }
+  if (actor.rateLimitPerMinute !== null && (rateLimit === null || rateLimit > actor.rateLimitPerMinute)) {
+    throw new ApiError("insufficient_scope", "A key cannot create a key with a higher rate limit than its own.");
+  }
+}
+
+async function insertKey(
+  ctx: ServiceContext,
+  fields: { name: string; type: KeyType; scopes: string[]; allowedOrigins: string[]; rateLimit: number | null; expiresAt: number | null },
+) {
+  const teamId = requireTeam(ctx.actor);
+  const id = newId("key");
+  const plaintext = formatKey(fields.type, ctx.env.ENVIRONMENT, randomBase62(SECRET_LENGTH), id);
+  const row: KeyRow = {
+    id,
+    teamId,
+    name: fields.name,
+    type: fields.type,
+    environment: ctx.env.ENVIRONMENT,
+    scopes: fields.scopes,
+    allowedOrigins: fields.allowedOrigins,
+    rateLimitPerMinute: fields.rateLimit,
+    displayKey: displayKey(plaintext),
+    secretHash: await sha256Hex(plaintext),
+    previousSecretHash: null,
+    previousSecretExpiresAt: null,
+    createdBy: ctx.actor.kind === "api_key" ? ctx.actor.keyId : ctx.actor.userId,
+    createdAt: Date.now(),
+    lastUsedAt: null,
+    expiresAt: fields.expiresAt,
+    revokedAt: null,
+  };
+  const db = database(ctx.env.DB);
+  await db.batch([
+    db.insert(schema.apiKeys).values(row),
+    ...fields.allowedOrigins.map((origin) => db.insert(schema.apiKeyOrigins).values({ origin, keyId: id })),
+  ]);
+  const state: KeyState = {
+    id,
+    teamId,
+    type: row.type,
+    environment: row.environment,
+    scopes: row.scopes,
+    allowedOrigins: row.allowedOrigins,
+    rateLimitPerMinute: row.rateLimitPerMinute,
+    expiresAt: row.expiresAt,
+    revokedAt: null,
+    secrets: [{ hash: row.secretHash, expiresAt: null }],
+  };
+  // The object would fill itself from D1 on first use anyway; installing now saves that read.
+  await credentialStub(ctx, id).install(state);
+  return { ...renderKey(row), key: plaintext };
+}
+
+export type CreateKeyInput = {
+  name: string;
+  type: "secret" | "publishable";
+  scopes?: string[];
+  allowed_origins?: string[];
+  rate_limit_per_minute?: number;
+  expires_at?: string;
+};
+
+export async function createKey(ctx: ServiceContext, input: CreateKeyInput) {
+  requireKeyManager(ctx.actor, "write:api_keys");
+  const publishable = input.type === "publishable";
+  const scopes = publishable ? ["validate:vouchers"] : (input.scopes ?? ["admin"]);
+  if (publishable && input.scopes && input.scopes.some((s) => s !== "validate:vouchers")) {
+    throw new ApiError("invalid_request", "A publishable key can only hold validate:vouchers.", [{ path: "scopes", message: "must be [\"validate:vouchers\"] or omitted" }]);
+  }
+  const origins = input.allowed_origins ?? [];
+  if (publishable && origins.length === 0) {
+    throw new ApiError("invalid_request", "A publishable key needs allowed_origins.", [{ path: "allowed_origins", message: "required for publishable keys" }]);
+  }
+  if (!publishable && origins.length > 0) {
+    throw new ApiError("invalid_request", "Only publishable keys have allowed_origins.", [{ path: "allowed_origins", message: "only for publishable keys" }]);
+  }
+  const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
+  if (expiresAt !== null && expiresAt <= Date.now()) {
+    throw new ApiError("invalid_request", "expires_at must be in the future.", [{ path: "expires_at", message: "must be in the future" }]);
+  }
+  const rateLimit = input.rate_limit_per_minute ?? null;
+  checkMintingPower(ctx.actor, scopes, expiresAt, rateLimit);
+  return insertKey(ctx, { name: input.name, type: input.type, scopes, allowedOrigins: [...new Set(origins)], rateLimit, expiresAt });
+}
+
+export async function createAgentKey(ctx: ServiceContext, input: { name: string; scopes: string[]; ttl_days?: number }) {
+  requireKeyManager(ctx.actor, "write:api_keys");
+  requireRole(ctx.actor, ["owner", "admin"]);
+  const expiresAt = Date.now() + (input.ttl_days ?? 7) * 86_400_000;
+  checkMintingPower(ctx.actor, input.scopes, expiresAt, null);
+  return insertKey(ctx, { name: input.name, type: "agent", scopes: input.scopes, allowedOrigins: [], rateLimit: null, expiresAt });
+}
+
+const activeKey = (teamId: string, now: number) =>
+  and(
+    eq(schema.apiKeys.teamId, teamId),
+    isNull(schema.apiKeys.revokedAt),
+    or(isNull(schema.apiKeys.expiresAt), gt(schema.apiKeys.expiresAt, now)),
+  );
+
+export async function listKeys(ctx: ServiceContext, query: { limit: number; cursor?: string }) {
+  requireKeyManager(ctx.actor, "read:api_keys");
+  const teamId = requireTeam(ctx.actor);
+  const rows = await database(ctx.env.DB)
+    .select()
+    .from(schema.apiKeys)
+    .where(and(activeKey(teamId, Date.now()), query.cursor ? lt(schema.apiKeys.id, query.cursor) : undefined))
+    .orderBy(desc(schema.apiKeys.id))
+    .limit(query.limit + 1);
+  return page(rows, query.limit, renderKey);
+}
+
+async function findActiveKey(ctx: ServiceContext, id: string): Promise<KeyRow> {
+  const teamId = requireTeam(ctx.actor);
+  const row = await database(ctx.env.DB)
+    .select()
+    .from(schema.apiKeys)
+    .where(and(eq(schema.apiKeys.id, id), activeKey(teamId, Date.now())))
+    .get();
+  if (!row) throw new ApiError("not_found", "No active API key with this id.");
+  return row;
+}
+
+export async function rotateKey(ctx: ServiceContext, id: string, input: { expire_old_in_seconds?: number }) {
+  requireKeyManager(ctx.actor, "write:api_keys");
+  const row = await findActiveKey(ctx, id);
+  if (row.type === "agent") throw new ApiError("unsupported_operation", "Agent keys cannot be rotated: revoke it and create a new one.");
+  // Rotating hands over a working secret, so it needs the same power as creating that key.
+  checkMintingPower(ctx.actor, row.scopes, row.expiresAt, row.rateLimitPerMinute);
+  const now = Date.now();
+  const grace = input.expire_old_in_seconds ?? 0;
+  const previousExpiresAt = grace > 0 ? now + grace * 1000 : null;
+  const plaintext = formatKey(row.type, row.environment, randomBase62(SECRET_LENGTH), row.id);
+  const hash = await sha256Hex(plaintext);
+  if (!(await credentialStub(ctx, row.id).rotate(row.id, hash, previousExpiresAt, now))) {
+    throw new ApiError("not_found", "No active API key with this id.");
+  }
+  const updated: KeyRow = {
+    ...row,
+    displayKey: displayKey(plaintext),
+    secretHash: hash,
+    previousSecretHash: previousExpiresAt ? row.secretHash : null,
+    previousSecretExpiresAt: previousExpiresAt,
+  };
+  await database(ctx.env.DB)
+    .update(schema.apiKeys)
+    .set({
+      displayKey: updated.displayKey,
+      secretHash: updated.secretHash,
+      previousSecretHash: updated.previousSecretHash,
+      previousSecretExpiresAt: updated.previousSecretExpiresAt,
+    })
+    .where(eq(schema.apiKeys.id, row.id));
+  return { ...renderKey(updated), key: plaintext, previous_key_expires_at: iso(previousExpiresAt) };
+}
+
+export async function revokeKey(ctx: ServiceContext, id: string) {
+  requireKeyManager(ctx.actor, "write:api_keys");
+  const row = await findActiveKey(ctx, id);
+  const now = Date.now();
+  // The object first: once it answers, the very next request with this key is refused.
+  await credentialStub(ctx, row.id).revoke(row.id, now);
+  const db = database(ctx.env.DB);
+  await db.batch([
+    db.update(schema.apiKeys).set({ revokedAt: now }).where(eq(schema.apiKeys.id, row.id)),
+    db.delete(schema.apiKeyOrigins).where(eq(schema.apiKeyOrigins.keyId, row.id)),
+  ]);
+}
