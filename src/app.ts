@@ -1,13 +1,19 @@
 // Builds the app. Order matters: request id first (every answer carries it), then the body cap, then the
-// public routes, then authentication and the publishable-key gate for everything else under /v1.
+// public routes; everything else under /v1 goes through agent context, audit (which wraps authentication so it
+// sees denials), authentication with the rate limit, the publishable-key gate and idempotency. Dry-run is a
+// per-route policy attached by defineRoute.
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, notFound, onError } from "./errors";
+import { agentContext } from "./middleware/agent-context";
+import { audit } from "./middleware/audit";
 import { authenticate } from "./middleware/authenticate";
+import { idempotency } from "./middleware/idempotency";
 import { publishableGate, validatePreflight } from "./middleware/publishable";
 import { requestId } from "./middleware/request-id";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes, publicAuthRoutes } from "./routes/auth";
+import { customerRoutes } from "./routes/customers";
 import health from "./routes/health";
 import { createRouter } from "./routes/openapi";
 import { teamRoutes } from "./routes/teams";
@@ -49,10 +55,11 @@ export function buildApp() {
   app.options("/v1/vouchers/:code/validate", validatePreflight);
   app.route("/v1/auth", publicAuthRoutes);
 
-  app.use("/v1/*", authenticate, publishableGate);
+  app.use("/v1/*", agentContext, audit, authenticate, publishableGate, idempotency);
   app.route("/v1/auth", authRoutes);
   app.route("/v1/teams", teamRoutes);
   app.route("/v1/api-keys", apiKeyRoutes);
+  app.route("/v1/customers", customerRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

@@ -1,11 +1,15 @@
 import type { CredentialObject } from "./objects/credential";
 import type { Scope } from "./lib/scopes";
+import type { IdempotencyObject } from "./objects/idempotency";
+import type { AuditEntry } from "./queues/audit";
 
 export interface Env {
   DB: D1Database;
   CREDENTIALS: DurableObjectNamespace<CredentialObject>;
   BULK_QUEUE: Queue;
   WEBHOOK_QUEUE: Queue;
+  AUDIT_QUEUE: Queue<AuditEntry>;
+  IDEMPOTENCY: DurableObjectNamespace<IdempotencyObject>;
   ENVIRONMENT: "staging" | "production";
   SIGNUP_ENABLED: string;
   JWT_SECRET: string;
@@ -39,11 +43,20 @@ export type Actor =
       teams: { id: string; role: Role }[];
     };
 
+export type AgentContext = { agent: string; client: string | null; prompt_fp: string | null; conv: string | null };
+
+/** Whose audit trail a request belongs to: known as soon as a key id or user is identified, even if then denied. */
+export type AuditSubject = { teamId: string | null; credentialId: string };
+
 export type AppEnv = {
   Bindings: Env;
   Variables: {
     requestId: string;
     actor: Actor;
+    auditSubject: AuditSubject | undefined;
+    agentContext: AgentContext | null;
+    /** True only on an endpoint that supports dry-run, when the caller asked for it. */
+    dryRun: boolean;
   };
 };
 
@@ -52,5 +65,7 @@ export type ServiceContext = {
   env: Env;
   actor: Actor;
   requestId: string;
+  dryRun: boolean;
+  agentContext: AgentContext | null;
   waitUntil: (promise: Promise<unknown>) => void;
 };

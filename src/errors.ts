@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   invalid_request: { status: 400, message: "The request is invalid." },
   invalid_json: { status: 400, message: "The request body is not valid JSON." },
   invalid_header: { status: 400, message: "A request header has an invalid value." },
+  dry_run_not_supported: { status: 400, message: "This endpoint does not support Vauchflow-Dry-Run." },
+  invalid_agent_context: { status: 400, message: "Vauchflow-Agent-Context is malformed or longer than 512 bytes." },
   team_required: { status: 400, message: "You belong to several teams: send X-Team-Id to choose one." },
   invalid_api_key: { status: 401, message: "The provided API key is invalid or expired." },
   invalid_credentials: { status: 401, message: "The email or password is incorrect." },
@@ -24,8 +26,12 @@ export const ERROR_CODES = {
   email_taken: { status: 409, message: "An account with this email already exists." },
   already_member: { status: 409, message: "This user is already a member of the team." },
   last_owner: { status: 409, message: "The last owner of a team cannot be removed." },
+  duplicate_customer: { status: 409, message: "A customer with this id already exists." },
+  idempotency_key_in_use: { status: 409, message: "A request with this Idempotency-Key is still being processed: retry shortly." },
   payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
   unsupported_operation: { status: 422, message: "This operation is not supported for this resource." },
+  idempotency_key_mismatch: { status: 422, message: "This Idempotency-Key was used with a different method, path or body." },
+  rate_limit_exceeded: { status: 429, message: "Too many requests: the rate limit for this credential is spent." },
   internal_error: { status: 500, message: "An internal error occurred." },
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
 
@@ -73,6 +79,7 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof HTTPException) {
     if (err.status === 413) return new ApiError("payload_too_large");
     if (err.status === 400) return new ApiError("invalid_json", "The request body is not valid JSON.");
+    if (err.status === 415) return new ApiError("invalid_header", "Content-Type must be application/json.", [{ path: "Content-Type", message: "must be application/json" }]);
     if (err.status === 401) return new ApiError("invalid_api_key");
     if (err.status === 404) return new ApiError("not_found");
   }

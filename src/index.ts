@@ -1,10 +1,18 @@
 import { buildApp } from "./app";
 import type { Env } from "./env";
+import { type AuditEntry, consumeAudit } from "./queues/audit";
 
 export { CredentialObject } from "./objects/credential";
+export { IdempotencyObject } from "./objects/idempotency";
 
 const app = buildApp();
 
 export default {
   fetch: app.fetch,
+  async queue(batch: MessageBatch, env: Env) {
+    if (batch.queue.startsWith("vauchflow-audit")) return consumeAudit(batch as MessageBatch<AuditEntry>, env);
+    // A queue this worker does not consume yet: keep the messages for the consumer that will.
+    console.error(JSON.stringify({ level: "error", queue: batch.queue, message: "no consumer for this queue" }));
+    batch.retryAll({ delaySeconds: 60 });
+  },
 } satisfies ExportedHandler<Env>;

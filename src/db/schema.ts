@@ -89,3 +89,31 @@ export const apiKeyOrigins = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.origin, t.keyId] }), index("api_key_origins_key_idx").on(t.keyId)],
 );
+
+/** Requests that changed state, and denied ones (401 after the key was identified, 403, 429), per credential. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    requestId: text("request_id").primaryKey(),
+    teamId: text("team_id"),
+    credentialId: text("credential_id").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    status: integer("status").notNull(),
+    agentContext: text("agent_context", { mode: "json" }).$type<Record<string, string | null> | null>(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("audit_log_credential_idx").on(t.credentialId, t.requestId)],
+);
+
+/** Customers are identified by the merchant's own id, unique within a team. */
+export const customers = sqliteTable(
+  "customers",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id),
+    id: text("id").notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.id] })],
+);

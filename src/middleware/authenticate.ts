@@ -1,14 +1,18 @@
-// Credential → actor. API keys: one Durable Object round trip (the key's own object decides validity).
-// Users: a pinned-algorithm JWT plus one D1 batch for the session's state and the user's memberships.
+// Credential → actor, and the rate limit. API keys: one Durable Object round trip (the key's own object
+// decides validity and admits the request against its window). Users: a pinned-algorithm JWT, then one D1
+// batch (session state, memberships) in parallel with the user's rate-limit object.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { Actor, AppEnv, Role } from "../env";
+import type { Actor, AppEnv, Env, Role } from "../env";
 import { ApiError } from "../errors";
 import { parseKey, envTag } from "../lib/api-keys";
 import { sha256Hex } from "../lib/crypto";
 import { expandScopes } from "../lib/scopes";
 import { verifyAccessToken } from "../lib/tokens";
+import { RATE_WINDOW_MS, type RateDecision } from "../objects/credential";
 import { ROLE_SCOPES } from "../services/access";
+
+export const defaultRateLimit = (env: Env) => (env.ENVIRONMENT === "production" ? 1000 : 500);
 
 function credentialOf(c: Context<AppEnv>): string | null {
   const authorization = c.req.header("Authorization");
@@ -18,6 +22,19 @@ function credentialOf(c: Context<AppEnv>): string | null {
   }
   return c.req.header("X-API-Key")?.trim() || null;
 }
+
+/** RateLimit headers on every authenticated answer; 429 with Retry-After once the window is spent. */
+function applyRateLimit(c: Context<AppEnv>, rate: RateDecision) {
+  c.header("RateLimit-Policy", `"default";q=${rate.limit};w=${RATE_WINDOW_MS / 1000}`);
+  c.header("RateLimit", `"default";r=${rate.remaining};t=${rate.resetSeconds}`);
+  if (!rate.allowed) {
+    throw new ApiError("rate_limit_exceeded", `Rate limit of ${rate.limit} requests per minute exceeded.`, undefined, {
+      "Retry-After": String(rate.resetSeconds),
+    });
+  }
+}
+
+const credentialStub = (env: Env, name: string) => env.CREDENTIALS.get(env.CREDENTIALS.idFromName(name));
 
 async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> {
   const parsed = parseKey(credential);
@@ -29,13 +46,13 @@ async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> 
       `This is a ${parsed.environment} key (vf_…_${envTag(parsed.environment)}_…) but this is the ${deployment} API, which accepts only vf_…_${envTag(deployment)}_… keys.`,
     );
   }
-  const stub = c.env.CREDENTIALS.get(c.env.CREDENTIALS.idFromName(parsed.keyId));
-  const now = Date.now();
-  const result = await stub.authenticate(parsed.keyId, await sha256Hex(credential), now);
+  const result = await credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env));
+  if (result.ok || result.teamId) c.set("auditSubject", { teamId: result.ok ? result.key.teamId : result.teamId, credentialId: parsed.keyId });
   if (!result.ok || result.key.type !== parsed.type || result.key.environment !== deployment) throw new ApiError("invalid_api_key");
+  applyRateLimit(c, result.rate);
   if (result.touch) {
     c.executionCtx.waitUntil(
-      c.env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now, parsed.keyId).run().catch(() => undefined),
+      c.env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(Date.now(), parsed.keyId).run().catch(() => undefined),
     );
   }
   const teamHeader = c.req.header("X-Team-Id");
@@ -55,21 +72,23 @@ async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> 
 async function userActor(c: Context<AppEnv>, credential: string): Promise<Actor> {
   const claims = await verifyAccessToken(credential, c.env.JWT_SECRET);
   if (!claims) throw new ApiError("invalid_api_key");
-  const [session, memberships] = await c.env.DB.batch<Record<string, string | number | null>>([
-    c.env.DB.prepare("SELECT revoked_at FROM sessions WHERE id = ? AND user_id = ?").bind(claims.sid, claims.sub),
-    c.env.DB.prepare("SELECT team_id, role FROM memberships WHERE user_id = ? ORDER BY created_at").bind(claims.sub),
+  const [[session, memberships], rate] = await Promise.all([
+    c.env.DB.batch<Record<string, string | number | null>>([
+      c.env.DB.prepare("SELECT revoked_at FROM sessions WHERE id = ? AND user_id = ?").bind(claims.sid, claims.sub),
+      c.env.DB.prepare("SELECT team_id, role FROM memberships WHERE user_id = ? ORDER BY created_at").bind(claims.sub),
+    ]),
+    credentialStub(c.env, `user:${claims.sub}`).hit(defaultRateLimit(c.env)),
   ]);
   const sessionRow = session?.results[0];
   if (!sessionRow || sessionRow.revoked_at !== null) throw new ApiError("invalid_api_key");
   const teams = (memberships?.results ?? []).map((m) => ({ id: String(m.team_id), role: m.role as Role }));
   const teamHeader = c.req.header("X-Team-Id");
   let current: { id: string; role: Role } | undefined;
-  if (teamHeader !== undefined) {
-    current = teams.find((t) => t.id === teamHeader);
-    if (!current) throw new ApiError("team_access_denied");
-  } else if (teams.length === 1) {
-    current = teams[0];
-  }
+  if (teamHeader !== undefined) current = teams.find((t) => t.id === teamHeader);
+  else if (teams.length === 1) current = teams[0];
+  c.set("auditSubject", { teamId: current?.id ?? null, credentialId: claims.sub });
+  applyRateLimit(c, rate);
+  if (teamHeader !== undefined && !current) throw new ApiError("team_access_denied");
   return {
     kind: "user",
     userId: claims.sub,

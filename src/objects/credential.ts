@@ -1,7 +1,8 @@
-// One Durable Object per API key, named by the key id embedded in the key. It is the authority on whether a
-// secret is valid right now (revocation, expiry, rotation grace), so authentication costs one round trip and
-// no cache can outlive a revocation. D1's api_keys row is the listing copy; the object fills itself from it on
-// first use and is told of every change by the api-keys service.
+// One Durable Object per credential. For an API key (named by the key id embedded in the key) it is the
+// authority on whether a secret is valid right now (revocation, expiry, rotation grace) and it holds the key's
+// rate-limit window, so authentication and the rate limit cost one round trip together and no cache can outlive
+// a revocation. D1's api_keys row is the listing copy; the object fills itself from it on first use and is told
+// of every change by the api-keys service. For a dashboard user (named user:<id>) it holds only the window.
 import { DurableObject } from "cloudflare:workers";
 import type { Env, KeyType } from "../env";
 import { constantTimeEqual } from "../lib/crypto";
@@ -20,7 +21,14 @@ export type KeyState = {
 };
 
 export type AuthenticatedKey = Omit<KeyState, "secrets" | "revokedAt">;
-export type AuthResult = { ok: true; key: AuthenticatedKey; touch: boolean } | { ok: false };
+export type RateDecision = { allowed: boolean; limit: number; remaining: number; resetSeconds: number };
+export type AuthResult =
+  | { ok: true; key: AuthenticatedKey; touch: boolean; rate: RateDecision }
+  /** teamId is known when the key exists (revoked, expired, wrong secret), so the denial can be audited. */
+  | { ok: false; teamId: string | null };
+
+export const RATE_WINDOW_MS = 60_000;
+type RateWindow = { start: number; count: number };
 
 /** How often, at most, a key's last_used_at is written back to D1. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -28,6 +36,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 export class CredentialObject extends DurableObject<Env> {
   private state: KeyState | null | undefined;
   private lastTouch = 0;
+  private window: RateWindow | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -36,20 +45,49 @@ export class CredentialObject extends DurableObject<Env> {
     );
   }
 
-  async authenticate(keyId: string, secretHash: string, now: number): Promise<AuthResult> {
+  /** Checks the secret and, when it is valid, admits the request against the key's window (default limit unless the key sets one). */
+  async authenticate(keyId: string, secretHash: string, defaultLimit: number): Promise<AuthResult> {
+    // The object's own clock, never the caller's: callers' clocks may disagree, the window must not.
+    const now = Date.now();
     const state = await this.load(keyId);
-    if (!state || state.revokedAt !== null || (state.expiresAt !== null && state.expiresAt <= now)) return { ok: false };
+    if (!state) return { ok: false, teamId: null };
+    if (state.revokedAt !== null || (state.expiresAt !== null && state.expiresAt <= now)) return { ok: false, teamId: state.teamId };
     let matched = false;
     for (const secret of state.secrets) {
       const live = secret.expiresAt === null || secret.expiresAt > now;
       // Compare every stored secret so timing does not reveal which one matched.
       if (constantTimeEqual(secret.hash, secretHash) && live) matched = true;
     }
-    if (!matched) return { ok: false };
-    const touch = now - this.lastTouch >= TOUCH_INTERVAL_MS;
+    if (!matched) return { ok: false, teamId: state.teamId };
+    const rate = await this.admit(state.rateLimitPerMinute ?? defaultLimit, now);
+    const touch = rate.allowed && now - this.lastTouch >= TOUCH_INTERVAL_MS;
     if (touch) this.lastTouch = now;
     const { secrets: _secrets, revokedAt: _revoked, ...key } = state;
-    return { ok: true, key, touch };
+    return { ok: true, key, touch, rate };
+  }
+
+  /** The rate limit alone, for dashboard users (their JWT is verified without a round trip). */
+  async hit(limit: number): Promise<RateDecision> {
+    return this.admit(limit, Date.now());
+  }
+
+  /**
+   * Fixed window anchored at the first request after the previous window ended. The object handles one call at a
+   * time, so no window ever admits more than the limit, whatever the concurrency. The window is persisted without
+   * holding the response (allowUnconfirmed) so a restarted object resumes it.
+   */
+  private async admit(limit: number, now: number): Promise<RateDecision> {
+    this.window ??= (await this.ctx.storage.get<RateWindow>("rate_window")) ?? { start: 0, count: 0 };
+    const window = this.window;
+    if (now >= window.start + RATE_WINDOW_MS) {
+      window.start = now;
+      window.count = 0;
+    }
+    const resetSeconds = Math.max(1, Math.ceil((window.start + RATE_WINDOW_MS - now) / 1000));
+    if (window.count >= limit) return { allowed: false, limit, remaining: 0, resetSeconds };
+    window.count += 1;
+    void this.ctx.storage.put("rate_window", { ...window }, { allowUnconfirmed: true });
+    return { allowed: true, limit, remaining: limit - window.count, resetSeconds };
   }
 
   /** Called when a key is created: the object starts with the full state, no D1 read needed. */
@@ -57,7 +95,8 @@ export class CredentialObject extends DurableObject<Env> {
     this.save(state);
   }
 
-  async rotate(keyId: string, newHash: string, previousExpiresAt: number | null, now: number): Promise<boolean> {
+  async rotate(keyId: string, newHash: string, previousExpiresAt: number | null): Promise<boolean> {
+    const now = Date.now();
     const state = await this.load(keyId);
     if (!state || state.revokedAt !== null) return false;
     const current = state.secrets.find((s) => s.expiresAt === null);

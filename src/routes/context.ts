@@ -7,6 +7,8 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     env: c.env,
     actor: c.get("actor"),
     requestId: c.get("requestId"),
+    dryRun: c.get("dryRun") ?? false,
+    agentContext: c.get("agentContext") ?? null,
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   };
 }

@@ -1,7 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, jsonContent } from "./openapi";
+import { z } from "@hono/zod-openapi";
+import { defineRoute, createRouter, jsonContent } from "./openapi";
 
-const route = createRoute({
+const route = defineRoute({
   method: "get",
   path: "/health",
   tags: ["Meta"],

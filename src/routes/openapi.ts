@@ -1,8 +1,9 @@
 // Shared pieces of every route declaration: the router factory with the validation hook, and error responses
 // derived from ERROR_CODES so the document cannot drift from what the code answers.
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { ERROR_CODES, type ErrorCode, validationHook } from "../errors";
+import { dryRunPolicy } from "../middleware/dry-run";
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -73,3 +74,34 @@ export function jsonBody<T extends z.ZodTypeAny>(schema: T) {
 }
 
 export const BEARER: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+
+type HeaderParameter = { name: string; in: "header"; required: false; description: string; schema: { type: "string" } };
+const header = (name: string, description: string): HeaderParameter => ({ name, in: "header", required: false, description, schema: { type: "string" } });
+
+/**
+ * Every endpoint is declared through this: createRoute plus the request policies every route shares (today
+ * dry-run; the header parameters they read are documented here once, so the document says what each route does).
+ */
+export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(config: R & { dryRun?: boolean }): R {
+  const { dryRun = false, ...route } = config;
+  const write = route.method !== "get";
+  const parameters: HeaderParameter[] = write
+    ? [
+        header(
+          "Vauchflow-Dry-Run",
+          dryRun
+            ? "`true` previews the call: same status and body as the real call plus `dry_run: true` and `id: null`; nothing is persisted or fired."
+            : "Not supported here: `true` answers 400 `dry_run_not_supported`.",
+        ),
+        header("Vauchflow-Agent-Context", "`agent=<id>;client=<name@version>;prompt_fp=<8hex>;conv=<id>`, at most 512 bytes; recorded on the audit entry."),
+        ...(route.method === "post" || route.method === "patch"
+          ? [header("Idempotency-Key", "1–255 characters. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`.")]
+          : []),
+      ]
+    : [];
+  return createRoute({
+    ...route,
+    parameters: [...((route as { parameters?: unknown[] }).parameters ?? []), ...parameters],
+    middleware: [dryRunPolicy(dryRun)],
+  } as unknown as R);
+}

@@ -12,6 +12,8 @@ export const ROLE_SCOPES: Record<Role, Scope[]> = {
 
 export function requireScope(actor: Actor, scope: Scope): void {
   if (actor.scopes.has(scope)) return;
+  // A user with no team chosen has no role yet: say which team is missing, not that the role is too low.
+  if (actor.kind === "user" && !actor.teamId) requireTeam(actor);
   if (actor.kind === "user") throw new ApiError("insufficient_role", `Your role does not allow this request (needs ${scope}).`);
   throw new ApiError("insufficient_scope", `This key lacks the scope ${scope}.`);
 }

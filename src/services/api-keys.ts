@@ -185,7 +185,7 @@ export async function rotateKey(ctx: ServiceContext, id: string, input: { expire
   const previousExpiresAt = grace > 0 ? now + grace * 1000 : null;
   const plaintext = formatKey(row.type, row.environment, randomBase62(SECRET_LENGTH), row.id);
   const hash = await sha256Hex(plaintext);
-  if (!(await credentialStub(ctx, row.id).rotate(row.id, hash, previousExpiresAt, now))) {
+  if (!(await credentialStub(ctx, row.id).rotate(row.id, hash, previousExpiresAt))) {
     throw new ApiError("not_found", "No active API key with this id.");
   }
   const updated: KeyRow = {

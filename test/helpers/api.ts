@@ -79,3 +79,13 @@ export function expectError(res: Answer, status: number, code: string) {
     throw new Error(`error without request_id: ${JSON.stringify(res.body)}`);
   }
 }
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Signs up a new user and adds them to `teamId` with `role` (called by an owner). They also own a team of their own. */
+export async function addMember(ownerToken: string, teamId: string, role: "owner" | "admin" | "developer" | "viewer"): Promise<Account> {
+  const member = await signUp("Member's own team");
+  const res = await call("POST", `/v1/teams/${teamId}/members`, { token: ownerToken, body: { email: member.email, role } });
+  if (res.status !== 201) throw new Error(`adding member failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return member;
+}

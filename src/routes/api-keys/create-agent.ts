@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
 import { createAgentKey } from "../../services/api-keys";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
 import { ApiKeyWithSecret, CreateAgentKeyBody } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "post",
   path: "/agent",
   tags: ["API keys"],

@@ -1,11 +1,10 @@
-import { createRoute } from "@hono/zod-openapi";
 import { listKeys } from "../../services/api-keys";
 import { PaginationQuery, listSchema } from "../../lib/pagination";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
 import { ApiKey } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "get",
   path: "/",
   tags: ["API keys"],

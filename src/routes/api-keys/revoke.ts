@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
 import { revokeKey } from "../../services/api-keys";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses } from "../openapi";
 import { KeyParams } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "delete",
   path: "/{id}",
   tags: ["API keys"],

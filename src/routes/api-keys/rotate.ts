@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
 import { rotateKey } from "../../services/api-keys";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
 import { KeyParams, RotateKeyBody, RotatedKey } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "post",
   path: "/{id}/rotate",
   tags: ["API keys"],

@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
 import { logout } from "../../services/auth";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonBody } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonBody } from "../openapi";
 import { RefreshBody } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "post",
   path: "/logout",
   tags: ["Accounts"],

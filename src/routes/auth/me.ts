@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
 import { me } from "../../services/auth";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
 import { Me } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "get",
   path: "/me",
   tags: ["Accounts"],

@@ -1,9 +1,8 @@
-import { createRoute } from "@hono/zod-openapi";
 import { signup } from "../../services/auth";
-import { createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { defineRoute, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
 import { SignupBody, SignupResult } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "post",
   path: "/signup",
   tags: ["Accounts"],

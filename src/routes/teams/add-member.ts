@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
 import { addMember } from "../../services/teams";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
 import { AddMemberBody, Member, TeamParams } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "post",
   path: "/{id}/members",
   tags: ["Teams"],

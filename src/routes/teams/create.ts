@@ -1,11 +1,10 @@
-import { createRoute } from "@hono/zod-openapi";
 import { createTeam } from "../../services/teams";
 import { Team } from "../auth/schema";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
 import { CreateTeamBody } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "post",
   path: "/",
   tags: ["Teams"],

@@ -1,11 +1,10 @@
-import { createRoute } from "@hono/zod-openapi";
 import { listMembers } from "../../services/teams";
 import { PaginationQuery, listSchema } from "../../lib/pagination";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
 import { Member, TeamParams } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "get",
   path: "/{id}/members",
   tags: ["Teams"],

@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
 import { removeMember } from "../../services/teams";
 import { serviceContext } from "../context";
-import { BEARER, createRouter, errorResponses } from "../openapi";
+import { defineRoute, BEARER, createRouter, errorResponses } from "../openapi";
 import { MemberParams } from "./schema";
 
-const route = createRoute({
+const route = defineRoute({
   method: "delete",
   path: "/{id}/members/{user_id}",
   tags: ["Teams"],
