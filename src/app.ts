@@ -17,6 +17,7 @@ import { customerRoutes } from "./routes/customers";
 import health from "./routes/health";
 import { createRouter } from "./routes/openapi";
 import { teamRoutes } from "./routes/teams";
+import { voucherRoutes } from "./routes/vouchers";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -60,6 +61,7 @@ export function buildApp() {
   app.route("/v1/teams", teamRoutes);
   app.route("/v1/api-keys", apiKeyRoutes);
   app.route("/v1/customers", customerRoutes);
+  app.route("/v1/vouchers", voucherRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

@@ -1,6 +1,7 @@
 import type { CredentialObject } from "./objects/credential";
 import type { Scope } from "./lib/scopes";
 import type { IdempotencyObject } from "./objects/idempotency";
+import type { VoucherObject } from "./objects/voucher";
 import type { AuditEntry } from "./queues/audit";
 
 export interface Env {
@@ -10,6 +11,7 @@ export interface Env {
   WEBHOOK_QUEUE: Queue;
   AUDIT_QUEUE: Queue<AuditEntry>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyObject>;
+  VOUCHERS: DurableObjectNamespace<VoucherObject>;
   ENVIRONMENT: "staging" | "production";
   SIGNUP_ENABLED: string;
   JWT_SECRET: string;

@@ -23,6 +23,11 @@ export const ERROR_CODES = {
   signup_disabled: { status: 403, message: "Sign-up is disabled on this deployment." },
   not_found: { status: 404, message: "The requested resource does not exist." },
   voucher_not_found: { status: 404, message: "No voucher with this code exists." },
+  duplicate_code: { status: 409, message: "A voucher with this code already exists in this team." },
+  duplicate_redemption: { status: 409, message: "This order has already redeemed this voucher." },
+  redemption_limit_reached: { status: 409, message: "This voucher has reached its redemption limit." },
+  customer_limit_reached: { status: 409, message: "This customer has reached the voucher's per-customer limit." },
+  already_rolled_back: { status: 409, message: "This redemption has already been rolled back." },
   email_taken: { status: 409, message: "An account with this email already exists." },
   already_member: { status: 409, message: "This user is already a member of the team." },
   last_owner: { status: 409, message: "The last owner of a team cannot be removed." },
@@ -30,6 +35,9 @@ export const ERROR_CODES = {
   idempotency_key_in_use: { status: 409, message: "A request with this Idempotency-Key is still being processed: retry shortly." },
   payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
   unsupported_operation: { status: 422, message: "This operation is not supported for this resource." },
+  unsupported_field: { status: 422, message: "This field cannot be changed." },
+  voucher_not_eligible: { status: 422, message: "The voucher cannot be redeemed for this order." },
+  rollback_window_expired: { status: 422, message: "Redemptions can only be rolled back within 30 minutes." },
   idempotency_key_mismatch: { status: 422, message: "This Idempotency-Key was used with a different method, path or body." },
   rate_limit_exceeded: { status: 429, message: "Too many requests: the rate limit for this credential is spent." },
   internal_error: { status: 500, message: "An internal error occurred." },
@@ -45,14 +53,16 @@ export class ApiError extends Error {
     message?: string,
     readonly details?: ErrorDetail[],
     readonly headers?: Record<string, string>,
+    /** Extra top-level fields of the error body, e.g. the `reason` of voucher_not_eligible. */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message ?? ERROR_CODES[code].message);
     this.status = ERROR_CODES[code].status;
   }
 }
 
-export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[]) {
-  return { error: code, message, request_id: requestId, ...(details?.length ? { details } : {}) };
+export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>) {
+  return { ...extra, error: code, message, request_id: requestId, ...(details?.length ? { details } : {}) };
 }
 
 export function zodDetails(error: ZodError): ErrorDetail[] {
@@ -96,7 +106,7 @@ export function onError(err: unknown, c: Context<AppEnv>) {
     console.error(JSON.stringify({ level: "error", request_id: requestId, error: name, message }));
   }
   for (const [name, value] of Object.entries(apiError.headers ?? {})) c.header(name, value);
-  return c.json(errorBody(apiError.code, apiError.message, requestId, apiError.details), apiError.status);
+  return c.json(errorBody(apiError.code, apiError.message, requestId, apiError.details, apiError.extra), apiError.status);
 }
 
 export function notFound(c: Context<AppEnv>) {

@@ -4,6 +4,7 @@ import { type AuditEntry, consumeAudit } from "./queues/audit";
 
 export { CredentialObject } from "./objects/credential";
 export { IdempotencyObject } from "./objects/idempotency";
+export { VoucherObject } from "./objects/voucher";
 
 const app = buildApp();
 

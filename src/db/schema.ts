@@ -117,3 +117,63 @@ export const customers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.teamId, t.id] })],
 );
+
+/**
+ * Vouchers. The voucher's Durable Object owns its counters and definition after creation; these rows are the
+ * listing copy it keeps up to date (redemptions_count, gift_card_balance, active, expires_at, metadata).
+ */
+export const vouchers = sqliteTable(
+  "vouchers",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    code: text("code").notNull(),
+    campaignId: text("campaign_id"),
+    type: text("type", { enum: ["discount", "gift_card"] }).notNull(),
+    discount: text("discount", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    giftCardAmount: integer("gift_card_amount"),
+    giftCardBalance: integer("gift_card_balance"),
+    currency: text("currency"),
+    redemptionLimit: integer("redemption_limit"),
+    perCustomerLimit: integer("per_customer_limit"),
+    redemptionsCount: integer("redemptions_count").notNull().default(0),
+    rules: text("rules", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    startsAt: integer("starts_at"),
+    expiresAt: integer("expires_at"),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("vouchers_team_code_unique").on(t.teamId, t.code),
+    index("vouchers_team_id_idx").on(t.teamId, t.id),
+    index("vouchers_team_campaign_idx").on(t.teamId, t.campaignId, t.id),
+  ],
+);
+
+/** Redemption history, written from each voucher object's outbox (retried until it lands). */
+export const redemptions = sqliteTable(
+  "redemptions",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    voucherId: text("voucher_id").notNull(),
+    code: text("code").notNull(),
+    campaignId: text("campaign_id"),
+    customerId: text("customer_id"),
+    orderId: text("order_id"),
+    order: text("order", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    discountAmount: integer("discount_amount").notNull(),
+    currency: text("currency"),
+    status: text("status", { enum: ["redeemed", "rolled_back"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    rolledBackAt: integer("rolled_back_at"),
+    rollbackReason: text("rollback_reason"),
+  },
+  (t) => [
+    index("redemptions_team_customer_idx").on(t.teamId, t.customerId, t.id),
+    index("redemptions_team_voucher_idx").on(t.teamId, t.voucherId, t.id),
+    index("redemptions_team_created_idx").on(t.teamId, t.createdAt),
+  ],
+);

@@ -1,9 +1,12 @@
 // Customers: the merchant's own ids, unique within a team.
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { database, schema } from "../db/client";
+import { page } from "../lib/pagination";
 import { iso } from "../lib/time";
+import type { RedemptionRecord } from "../objects/voucher";
+import { renderRedemption } from "./redemptions";
 import { requireScope, requireTeam } from "./access";
 
 type CustomerRow = typeof schema.customers.$inferSelect;
@@ -33,4 +36,58 @@ export async function createCustomer(ctx: ServiceContext, input: { id: string; m
   const inserted = await db.insert(schema.customers).values(row).onConflictDoNothing().run();
   if (inserted.meta.changes !== 1) throw new ApiError("duplicate_customer");
   return renderCustomer(row);
+}
+
+async function findCustomer(ctx: ServiceContext, id: string) {
+  requireScope(ctx.actor, "read:customers");
+  const teamId = requireTeam(ctx.actor);
+  const db = database(ctx.env.DB);
+  const row = await db
+    .select()
+    .from(schema.customers)
+    .where(and(eq(schema.customers.teamId, teamId), eq(schema.customers.id, id)))
+    .get();
+  if (!row) throw new ApiError("not_found", "No customer with this id.");
+  return { teamId, row };
+}
+
+export async function getCustomer(ctx: ServiceContext, id: string) {
+  const { teamId, row } = await findCustomer(ctx, id);
+  const count = await ctx.env.DB.prepare("SELECT count(*) AS n FROM redemptions WHERE team_id = ? AND customer_id = ? AND status = 'redeemed'")
+    .bind(teamId, id)
+    .first<{ n: number }>();
+  return { ...renderCustomer(row), redemptions_count: count?.n ?? 0 };
+}
+
+/** Every redemption of the customer, rolled-back ones included, newest first. */
+export async function listCustomerRedemptions(ctx: ServiceContext, id: string, query: { limit: number; cursor?: string }) {
+  const { teamId } = await findCustomer(ctx, id);
+  const rows = await database(ctx.env.DB)
+    .select()
+    .from(schema.redemptions)
+    .where(
+      and(
+        eq(schema.redemptions.teamId, teamId),
+        eq(schema.redemptions.customerId, id),
+        query.cursor ? lt(schema.redemptions.id, query.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(schema.redemptions.id))
+    .limit(query.limit + 1);
+  return page(rows, query.limit, (r) =>
+    renderRedemption({
+      id: r.id,
+      voucherId: r.voucherId,
+      code: r.code,
+      campaignId: r.campaignId,
+      customerId: r.customerId,
+      order: r.order as RedemptionRecord["order"],
+      discountAmount: r.discountAmount,
+      currency: r.currency,
+      status: r.status,
+      createdAt: r.createdAt,
+      rolledBackAt: r.rolledBackAt,
+      rollbackReason: r.rollbackReason,
+    }),
+  );
 }

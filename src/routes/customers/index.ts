@@ -1,4 +1,6 @@
 import { createRouter } from "../openapi";
 import create from "./create";
+import get from "./get";
+import redemptions from "./redemptions";
 
-export const customerRoutes = createRouter().route("/", create);
+export const customerRoutes = createRouter().route("/", create).route("/", get).route("/", redemptions);

@@ -13,3 +13,5 @@ export const Customer = z
   .openapi("Customer");
 
 export const DryRunFlag = z.object({ dry_run: z.literal(true).optional() });
+
+export const CustomerParams = z.object({ id: CustomerId.openapi({ param: { name: "id", in: "path" } }) });

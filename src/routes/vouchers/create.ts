@@ -1,0 +1,18 @@
+import { createVoucher } from "../../services/vouchers";
+import { serviceContext } from "../context";
+import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { CreateVoucherBody, Voucher } from "./schema";
+
+const route = defineRoute({
+  method: "post",
+  path: "/",
+  tags: ["Vouchers"],
+  summary: "Create a voucher",
+  description: "Needs `write:vouchers`. The code is given or generated; codes are unique within the team (409 `duplicate_code`).",
+  security: BEARER,
+  dryRun: true,
+  request: jsonBody(CreateVoucherBody),
+  responses: { 201: jsonContent(Voucher, "The voucher"), ...errorResponses(["duplicate_code"]) },
+});
+
+export default createRouter().openapi(route, async (c) => c.json(await createVoucher(serviceContext(c), c.req.valid("json")), 201));

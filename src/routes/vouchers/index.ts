@@ -1,0 +1,17 @@
+import { createRouter } from "../openapi";
+import create from "./create";
+import get from "./get";
+import list from "./list";
+import patch from "./patch";
+import redeem from "./redeem";
+import rollback from "./rollback";
+import validate from "./validate";
+
+export const voucherRoutes = createRouter()
+  .route("/", create)
+  .route("/", list)
+  .route("/", get)
+  .route("/", patch)
+  .route("/", validate)
+  .route("/", redeem)
+  .route("/", rollback);

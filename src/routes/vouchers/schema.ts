@@ -1,0 +1,190 @@
+import { z } from "@hono/zod-openapi";
+import { REASONS } from "../../services/voucher-rules";
+import { CustomerId, Metadata } from "../shared-schema";
+
+export const Code = z
+  .string()
+  .trim()
+  .min(3)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "must be 3–64 characters of A–Z, 0–9, - and _")
+  .openapi({ example: "SUMMER-7K2P9Q", description: "Matched case-insensitively; stored upper-case." });
+export const Currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, "must be an ISO-4217 code such as EUR")
+  .transform((c) => c.toUpperCase())
+  .openapi({ example: "EUR", type: "string" });
+const Money = z.number().int().min(0).max(1_000_000_000_000);
+const PositiveMoney = z.number().int().min(1).max(1_000_000_000_000);
+const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-31T23:59:59Z" });
+const Sku = z.string().min(1).max(100);
+
+export const DiscountSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("percent"), percent_off: z.number().min(1).max(100), max_discount_amount: PositiveMoney.nullable().optional() }),
+    z.strictObject({ type: z.literal("amount"), amount_off: PositiveMoney }),
+    z.strictObject({ type: z.literal("free_shipping") }),
+  ])
+  .openapi("Discount");
+
+export const RulesSchema = z
+  .strictObject({
+    min_order_amount: Money.nullable().optional(),
+    max_order_amount: Money.nullable().optional(),
+    customer_ids: z.array(CustomerId).min(1).max(1000).nullable().optional(),
+    skus: z.array(Sku).min(1).max(1000).nullable().optional(),
+    first_order_only: z.boolean().optional(),
+  })
+  .openapi("Rules");
+
+export const CreateVoucherBody = z
+  .strictObject({
+    code: Code.optional().openapi({ description: "Generated (8 characters, unambiguous charset) when omitted." }),
+    type: z.enum(["discount", "gift_card"]).default("discount"),
+    discount: DiscountSchema.optional(),
+    gift_card: z.strictObject({ amount: PositiveMoney }).optional(),
+    currency: Currency.optional(),
+    redemption_limit: z.number().int().min(1).nullable().optional(),
+    per_customer_limit: z.number().int().min(1).nullable().optional(),
+    rules: RulesSchema.optional(),
+    starts_at: Timestamp.nullable().optional(),
+    expires_at: Timestamp.nullable().optional(),
+    active: z.boolean().optional(),
+    metadata: Metadata.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (v.type === "discount" && !v.discount) issue("discount", "required for a discount voucher");
+    if (v.type === "discount" && v.gift_card) issue("gift_card", "only for gift_card vouchers");
+    if (v.type === "gift_card" && !v.gift_card) issue("gift_card", "required for a gift_card voucher");
+    if (v.type === "gift_card" && v.discount) issue("discount", "only for discount vouchers");
+    if ((v.type === "gift_card" || v.discount?.type === "amount") && !v.currency) issue("currency", "required for amounts of money");
+    if (v.starts_at && v.expires_at && Date.parse(v.starts_at) >= Date.parse(v.expires_at)) issue("expires_at", "must be after starts_at");
+    const { min_order_amount: min, max_order_amount: max } = v.rules ?? {};
+    if (min != null && max != null && min > max) issue("rules.max_order_amount", "must be at least min_order_amount");
+  })
+  .openapi("CreateVoucherRequest");
+
+export const Voucher = z
+  .object({
+    id: z.string().nullable().openapi({ example: "vch_01JD…" }),
+    object: z.literal("voucher"),
+    code: z.string(),
+    campaign_id: z.string().nullable(),
+    type: z.enum(["discount", "gift_card"]),
+    discount: DiscountSchema.nullable(),
+    gift_card: z.object({ amount: z.number().int(), balance: z.number().int() }).nullable(),
+    currency: z.string().nullable(),
+    redemption_limit: z.number().int().nullable(),
+    per_customer_limit: z.number().int().nullable(),
+    redemptions_count: z.number().int(),
+    rules: z.object({
+      min_order_amount: z.number().int().nullable(),
+      max_order_amount: z.number().int().nullable(),
+      customer_ids: z.array(z.string()).nullable(),
+      skus: z.array(z.string()).nullable(),
+      first_order_only: z.boolean(),
+    }),
+    starts_at: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    active: z.boolean(),
+    metadata: Metadata,
+    created_at: z.string(),
+    updated_at: z.string(),
+    dry_run: z.literal(true).optional(),
+  })
+  .openapi("Voucher");
+
+export const PatchVoucherBody = z
+  .object({ metadata: Metadata.optional(), expires_at: Timestamp.nullable().optional(), active: z.boolean().optional() })
+  .catchall(z.unknown())
+  .openapi("PatchVoucherRequest", { description: "Only metadata, expires_at and active; any other field answers 422 unsupported_field." });
+
+export const CodeParams = z.object({ code: Code.openapi({ param: { name: "code", in: "path" } }) });
+
+const OrderItem = z.strictObject({ sku: Sku, quantity: z.number().int().min(1).max(100_000), unit_price: Money });
+const Order = z
+  .strictObject({
+    id: z.string().min(1).max(128).optional(),
+    amount: Money.openapi({ description: "The order's total, shipping included, in minor units." }),
+    currency: Currency.optional(),
+    shipping_amount: Money.optional(),
+    items: z.array(OrderItem).max(500).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.shipping_amount !== undefined && o.shipping_amount > o.amount) {
+      ctx.addIssue({ code: "custom", path: ["shipping_amount"], message: "cannot exceed amount" });
+    }
+  });
+
+export const ValidateBody = z
+  .strictObject({
+    customer_id: CustomerId.optional(),
+    order: Order,
+    amount: PositiveMoney.optional().openapi({ description: "Gift cards: the amount to spend (default: as much as the order and balance allow)." }),
+  })
+  .openapi("ValidateRequest");
+
+export const RedeemBody = z
+  .strictObject({
+    customer_id: CustomerId.optional(),
+    order: Order.refine((o) => o.id !== undefined, { message: "order.id is required to redeem", path: ["id"] }),
+    amount: PositiveMoney.optional(),
+  })
+  .openapi("RedeemRequest");
+
+const OrderSummary = z.object({ amount: z.number().int(), discount_amount: z.number().int(), total_amount: z.number().int() });
+
+export const ValidateResult = z
+  .union([
+    z.object({
+      valid: z.literal(true),
+      code: z.string(),
+      discount_amount: z.number().int(),
+      order: OrderSummary,
+      expires_at: z.string().nullable(),
+      campaign_id: z.string().nullable(),
+      type: z.string().optional(),
+      discount: DiscountSchema.nullable().optional(),
+      currency: z.string().nullable().optional(),
+      gift_card: z.object({ amount: z.number().int(), balance: z.number().int() }).nullable().optional(),
+      redemptions_count: z.number().int().optional(),
+      remaining_redemptions: z.number().int().nullable().optional(),
+      metadata: Metadata.optional(),
+    }),
+    z.object({ valid: z.literal(false), code: z.string(), reason: z.enum(REASONS), message: z.string() }),
+  ])
+  .openapi("ValidateResult", { description: "Publishable keys get only valid, code, discount_amount, order, expires_at and campaign_id (or the reason)." });
+
+export const Redemption = z
+  .object({
+    id: z.string().openapi({ example: "red_01JD…" }),
+    object: z.literal("redemption"),
+    status: z.enum(["redeemed", "rolled_back"]),
+    code: z.string(),
+    voucher_id: z.string(),
+    campaign_id: z.string().nullable(),
+    customer_id: z.string().nullable(),
+    order: OrderSummary.passthrough(),
+    discount_amount: z.number().int(),
+    currency: z.string().nullable(),
+    remaining_redemptions: z.number().int().nullable().optional(),
+    created_at: z.string(),
+    rollback_expires_at: z.string(),
+    rolled_back_at: z.string().nullable(),
+    rollback_reason: z.string().nullable(),
+  })
+  .openapi("Redemption");
+
+export const RollbackBody = z
+  .strictObject({ redemption_id: z.string().min(1).max(64), reason: z.string().max(500).optional() })
+  .openapi("RollbackRequest");
+
+export const ListVouchersQuery = z.object({
+  campaign_id: z.string().max(64).optional(),
+  status: z.enum(["active", "inactive", "expired", "exhausted"]).optional(),
+  code_prefix: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).optional(),
+  created_after: Timestamp.optional(),
+  created_before: Timestamp.optional(),
+  format: z.enum(["json", "csv"]).default("json").openapi({ description: "`csv` streams every matching voucher as text/csv (limit and cursor are ignored)." }),
+});

@@ -1,0 +1,100 @@
+// Validate, redeem and roll back: one round trip to the voucher's object, which decides atomically.
+import type { ServiceContext } from "../env";
+import { ApiError } from "../errors";
+import { normalizeCode } from "../lib/codes";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type Snapshot } from "../objects/voucher";
+import { requireScope, requireTeam } from "./access";
+import { REASON_MESSAGES, type RedemptionRequest } from "./voucher-rules";
+import { voucherStub } from "./vouchers";
+
+function orderSummary(order: RedemptionRequest["order"], discountAmount: number) {
+  return { amount: order.amount, discount_amount: discountAmount, total_amount: order.amount - discountAmount };
+}
+
+const remaining = ({ definition, counters }: Snapshot) =>
+  definition.redemptionLimit === null ? null : Math.max(0, definition.redemptionLimit - counters.redemptionsCount);
+
+export function renderRedemption(r: RedemptionRecord) {
+  return {
+    id: r.id,
+    object: "redemption" as const,
+    status: r.status,
+    code: r.code,
+    voucher_id: r.voucherId,
+    campaign_id: r.campaignId,
+    customer_id: r.customerId,
+    order: { ...r.order, ...orderSummary(r.order, r.discountAmount) },
+    discount_amount: r.discountAmount,
+    currency: r.currency,
+    created_at: iso(r.createdAt),
+    rollback_expires_at: iso(r.createdAt + ROLLBACK_WINDOW_MS),
+    rolled_back_at: iso(r.rolledBackAt),
+    rollback_reason: r.rollbackReason,
+  };
+}
+
+function target(ctx: ServiceContext, code: string) {
+  const teamId = requireTeam(ctx.actor);
+  const normalized = normalizeCode(code);
+  return { stub: voucherStub(ctx, teamId, normalized), ref: { teamId, code: normalized } };
+}
+
+export async function validateVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest) {
+  requireScope(ctx.actor, "validate:vouchers");
+  const { stub, ref } = target(ctx, code);
+  const outcome = await stub.validate(ref, request);
+  if (!outcome) throw new ApiError("voucher_not_found");
+  const { definition: d, evaluation } = outcome;
+  if (!evaluation.ok) return { valid: false as const, code: d.code, reason: evaluation.reason, message: REASON_MESSAGES[evaluation.reason] };
+  const answer = {
+    valid: true as const,
+    code: d.code,
+    discount_amount: evaluation.discountAmount,
+    order: orderSummary(request.order, evaluation.discountAmount),
+    expires_at: iso(d.expiresAt),
+    campaign_id: d.campaignId,
+  };
+  // Browsers (publishable keys) see only what a shopper may see: no counts, limits or metadata.
+  if (ctx.actor.kind === "api_key" && ctx.actor.keyType === "publishable") return answer;
+  return {
+    ...answer,
+    type: d.type,
+    discount: d.discount,
+    currency: d.currency,
+    gift_card: d.type === "gift_card" ? { amount: d.giftCardAmount ?? 0, balance: outcome.counters.giftCardBalance ?? 0 } : null,
+    redemptions_count: outcome.counters.redemptionsCount,
+    remaining_redemptions: remaining(outcome),
+    metadata: d.metadata,
+  };
+}
+
+export async function redeemVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest) {
+  requireScope(ctx.actor, "redeem:vouchers");
+  const { stub, ref } = target(ctx, code);
+  const outcome = await stub.redeem(ref, request, newId("red"));
+  if (!outcome) throw new ApiError("voucher_not_found");
+  if (outcome.kind === "duplicate") {
+    throw new ApiError("duplicate_redemption", `Order ${request.order.id} already redeemed this voucher.`, [
+      { path: "order.id", message: `already redeemed by ${outcome.redemptionId}` },
+    ]);
+  }
+  if (outcome.kind === "rejected") {
+    const { reason } = outcome;
+    if (reason === "redemption_limit_reached" || reason === "customer_limit_reached") throw new ApiError(reason);
+    throw new ApiError("voucher_not_eligible", REASON_MESSAGES[reason], undefined, undefined, { reason });
+  }
+  return { ...renderRedemption(outcome.redemption), remaining_redemptions: remaining(outcome) };
+}
+
+export async function rollbackRedemption(ctx: ServiceContext, code: string, input: { redemption_id: string; reason?: string }) {
+  requireScope(ctx.actor, "redeem:vouchers");
+  const { stub, ref } = target(ctx, code);
+  const outcome = await stub.rollback(ref, input.redemption_id, input.reason ?? null);
+  if (!outcome) throw new ApiError("voucher_not_found");
+  if (outcome.kind === "not_found") throw new ApiError("not_found", "No redemption with this id on this voucher.");
+  if (outcome.kind === "already_rolled_back") throw new ApiError("already_rolled_back");
+  if (outcome.kind === "window_expired") throw new ApiError("rollback_window_expired");
+  return renderRedemption(outcome.redemption);
+}

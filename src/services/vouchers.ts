@@ -1,0 +1,171 @@
+// Vouchers: create (code given or generated), get (authoritative counts from the voucher's object), patch
+// (through the object, which then updates D1), list and CSV export from D1's listing copy.
+import type { ServiceContext } from "../env";
+import { ApiError } from "../errors";
+import { CHARSETS, normalizeCode, randomCode } from "../lib/codes";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import type { Snapshot, VoucherPatch } from "../objects/voucher";
+import { requireScope, requireTeam } from "./access";
+import type { Discount, Rules, VoucherDefinition } from "./voucher-rules";
+
+export type CreateVoucherInput = {
+  code?: string;
+  type: "discount" | "gift_card";
+  discount?: Discount;
+  gift_card?: { amount: number };
+  currency?: string;
+  redemption_limit?: number | null;
+  per_customer_limit?: number | null;
+  rules?: Partial<Rules>;
+  starts_at?: string | null;
+  expires_at?: string | null;
+  active?: boolean;
+  metadata?: Record<string, string>;
+};
+
+const GENERATED_CODE_LENGTH = 8;
+
+export const voucherStub = (ctx: Pick<ServiceContext, "env">, teamId: string, code: string) =>
+  ctx.env.VOUCHERS.get(ctx.env.VOUCHERS.idFromName(`${teamId}:${code}`));
+
+export function renderVoucher({ definition: d, counters }: Snapshot) {
+  return {
+    id: d.id,
+    object: "voucher" as const,
+    code: d.code,
+    campaign_id: d.campaignId,
+    type: d.type,
+    discount: d.discount,
+    gift_card: d.type === "gift_card" ? { amount: d.giftCardAmount ?? 0, balance: counters.giftCardBalance ?? 0 } : null,
+    currency: d.currency,
+    redemption_limit: d.redemptionLimit,
+    per_customer_limit: d.perCustomerLimit,
+    redemptions_count: counters.redemptionsCount,
+    rules: d.rules,
+    starts_at: iso(d.startsAt),
+    expires_at: iso(d.expiresAt),
+    active: d.active,
+    metadata: d.metadata,
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.updatedAt),
+  };
+}
+
+const parseTime = (value: string | null | undefined) => (value ? Date.parse(value) : null);
+
+export async function createVoucher(ctx: ServiceContext, input: CreateVoucherInput) {
+  requireScope(ctx.actor, "write:vouchers");
+  const teamId = requireTeam(ctx.actor);
+  const now = Date.now();
+  const rules: Rules = {
+    min_order_amount: input.rules?.min_order_amount ?? null,
+    max_order_amount: input.rules?.max_order_amount ?? null,
+    customer_ids: input.rules?.customer_ids ?? null,
+    skus: input.rules?.skus?.map((s) => s.toUpperCase()) ?? null,
+    first_order_only: input.rules?.first_order_only ?? false,
+  };
+  const giftCardAmount = input.type === "gift_card" ? (input.gift_card?.amount ?? 0) : null;
+  const base: Omit<VoucherDefinition, "code"> = {
+    id: newId("vch"),
+    teamId,
+    campaignId: null,
+    type: input.type,
+    discount: input.type === "discount" ? (input.discount ?? null) : null,
+    giftCardAmount,
+    currency: input.currency?.toUpperCase() ?? null,
+    redemptionLimit: input.redemption_limit ?? null,
+    perCustomerLimit: input.per_customer_limit ?? null,
+    rules,
+    startsAt: parseTime(input.starts_at),
+    expiresAt: parseTime(input.expires_at),
+    active: input.active ?? true,
+    metadata: input.metadata ?? {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  const counters = { redemptionsCount: 0, giftCardBalance: giftCardAmount };
+  const given = input.code ? normalizeCode(input.code) : null;
+  // A generated code retries on the rare collision; a given one answers 409.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const definition: VoucherDefinition = { ...base, code: given ?? randomCode(CHARSETS.unambiguous, GENERATED_CODE_LENGTH) };
+    const snapshot = { definition, counters };
+    if (ctx.dryRun) {
+      const taken = await ctx.env.DB.prepare("SELECT 1 FROM vouchers WHERE team_id = ? AND code = ?").bind(teamId, definition.code).first();
+      if (taken && given) throw new ApiError("duplicate_code");
+      if (taken) continue;
+      return renderVoucher(snapshot);
+    }
+    if (await insertVoucher(ctx, snapshot)) {
+      await voucherStub(ctx, teamId, definition.code).install(definition, counters);
+      return renderVoucher(snapshot);
+    }
+    if (given) throw new ApiError("duplicate_code");
+  }
+  throw new ApiError("internal_error", "Could not find a free code: try again.");
+}
+
+/** Inserts the voucher's row; false when the code is already taken in the team. */
+async function insertVoucher(ctx: ServiceContext, { definition: d, counters }: Snapshot): Promise<boolean> {
+  const result = await ctx.env.DB.prepare(
+    `INSERT INTO vouchers (id, team_id, code, campaign_id, type, discount, gift_card_amount, gift_card_balance, currency,
+        redemption_limit, per_customer_limit, redemptions_count, rules, starts_at, expires_at, active, metadata, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (team_id, code) DO NOTHING`,
+  )
+    .bind(
+      d.id,
+      d.teamId,
+      d.code,
+      d.campaignId,
+      d.type,
+      d.discount ? JSON.stringify(d.discount) : null,
+      d.giftCardAmount,
+      counters.giftCardBalance,
+      d.currency,
+      d.redemptionLimit,
+      d.perCustomerLimit,
+      JSON.stringify(d.rules),
+      d.startsAt,
+      d.expiresAt,
+      d.active ? 1 : 0,
+      JSON.stringify(d.metadata),
+      d.createdAt,
+      d.updatedAt,
+    )
+    .run();
+  return result.meta.changes === 1;
+}
+
+export async function getVoucher(ctx: ServiceContext, code: string) {
+  requireScope(ctx.actor, "read:vouchers");
+  const teamId = requireTeam(ctx.actor);
+  const normalized = normalizeCode(code);
+  const snapshot = await voucherStub(ctx, teamId, normalized).get({ teamId, code: normalized });
+  if (!snapshot) throw new ApiError("voucher_not_found");
+  return renderVoucher(snapshot);
+}
+
+const PATCHABLE = new Set(["metadata", "expires_at", "active"]);
+
+export async function patchVoucher(ctx: ServiceContext, code: string, input: Record<string, unknown>) {
+  requireScope(ctx.actor, "write:vouchers");
+  const teamId = requireTeam(ctx.actor);
+  const refused = Object.keys(input).filter((k) => !PATCHABLE.has(k));
+  if (refused.length > 0) {
+    throw new ApiError(
+      "unsupported_field",
+      `Only metadata, expires_at and active can be changed; not ${refused.join(", ")}.`,
+      refused.map((path) => ({ path, message: "cannot be changed" })),
+    );
+  }
+  const changes: VoucherPatch = {};
+  if ("metadata" in input) changes.metadata = input.metadata as Record<string, string>;
+  if ("expires_at" in input) changes.expiresAt = parseTime(input.expires_at as string | null);
+  if ("active" in input) changes.active = input.active as boolean;
+  const normalized = normalizeCode(code);
+  // The object is the authority: it applies the change at once and brings D1 along from its outbox.
+  const snapshot = await voucherStub(ctx, teamId, normalized).patch({ teamId, code: normalized }, changes);
+  if (!snapshot) throw new ApiError("voucher_not_found");
+  return renderVoucher(snapshot);
+}
