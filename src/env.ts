@@ -59,6 +59,8 @@ export type AppEnv = {
     agentContext: AgentContext | null;
     /** True only on an endpoint that supports dry-run, when the caller asked for it. */
     dryRun: boolean;
+    /** Set by the matched route: whether a successful call changes state (and is audited). */
+    changesState: boolean;
   };
 };
 

@@ -4,6 +4,7 @@ import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi
 import type { AppEnv } from "../env";
 import { ERROR_CODES, type ErrorCode, validationHook } from "../errors";
 import { dryRunPolicy } from "../middleware/dry-run";
+import { markChangesState } from "../middleware/audit";
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -82,8 +83,10 @@ const header = (name: string, description: string): HeaderParameter => ({ name, 
  * Every endpoint is declared through this: createRoute plus the request policies every route shares (today
  * dry-run; the header parameters they read are documented here once, so the document says what each route does).
  */
-export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(config: R & { dryRun?: boolean }): R {
-  const { dryRun = false, ...route } = config;
+export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
+  config: R & { dryRun?: boolean; changesState?: boolean },
+): R {
+  const { dryRun = false, changesState = config.method !== "get", ...route } = config;
   const write = route.method !== "get";
   const parameters: HeaderParameter[] = write
     ? [
@@ -102,6 +105,6 @@ export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"
   return createRoute({
     ...route,
     parameters: [...((route as { parameters?: unknown[] }).parameters ?? []), ...parameters],
-    middleware: [dryRunPolicy(dryRun)],
+    middleware: [markChangesState(changesState), dryRunPolicy(dryRun)],
   } as unknown as R);
 }

@@ -1,0 +1,22 @@
+import { it, expect } from "vitest";
+import { call, newTeam, uniqueEmail } from "../helpers/api";
+it("probe", async () => {
+  const email = uniqueEmail();
+  const body = { email, password: "correct horse battery", team_name: "x" };
+  const h = { "Idempotency-Key": "abc-" + crypto.randomUUID() };
+  const a = await call("POST", "/v1/auth/signup", { body, headers: h });
+  const b = await call("POST", "/v1/auth/signup", { body, headers: h });
+  console.log("signup", a.status, b.status, b.headers.get("Idempotent-Replayed"), b.body?.error);
+  const c = await call("POST", "/v1/auth/signup", { body: { ...body, email: uniqueEmail() }, headers: { "Idempotency-Key": "x".repeat(300), "Vauchflow-Agent-Context": "garbage" } });
+  console.log("signup bad headers", c.status);
+  const r1 = await call("POST", "/v1/auth/refresh", { body: { refresh_token: a.body.refresh_token }, headers: h });
+  const r2 = await call("POST", "/v1/auth/refresh", { body: { refresh_token: a.body.refresh_token }, headers: h });
+  console.log("refresh", r1.status, r2.status, r2.headers.get("Idempotent-Replayed"));
+  const { admin } = await newTeam();
+  const k = { "Idempotency-Key": crypto.randomUUID() };
+  const x = await call("POST", "/v1/customers", { token: admin.key, body: { id: "c1" }, headers: k });
+  const y = await call("POST", "/v1/customers", { token: admin.key, body: { id: "c1" }, headers: k });
+  console.log("replay headers", [...y.headers.entries()]);
+  const z = await call("POST", "/v1/customers", { token: admin.key, body: { id: "c2" }, headers: k });
+  console.log("mismatch headers", [...z.headers.entries()]);
+});
