@@ -13,7 +13,9 @@ import { publishableGate, validatePreflight } from "./middleware/publishable";
 import { requestId } from "./middleware/request-id";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes, publicAuthRoutes } from "./routes/auth";
+import { campaignRoutes } from "./routes/campaigns";
 import { customerRoutes } from "./routes/customers";
+import { jobRoutes } from "./routes/jobs";
 import health from "./routes/health";
 import { createRouter } from "./routes/openapi";
 import { teamRoutes } from "./routes/teams";
@@ -62,6 +64,8 @@ export function buildApp() {
   app.route("/v1/api-keys", apiKeyRoutes);
   app.route("/v1/customers", customerRoutes);
   app.route("/v1/vouchers", voucherRoutes);
+  app.route("/v1/campaigns", campaignRoutes);
+  app.route("/v1/jobs", jobRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

@@ -2,6 +2,7 @@ import type { CredentialObject } from "./objects/credential";
 import type { Scope } from "./lib/scopes";
 import type { IdempotencyObject } from "./objects/idempotency";
 import type { VoucherObject } from "./objects/voucher";
+import type { CampaignObject } from "./objects/campaign";
 import type { AuditEntry } from "./queues/audit";
 
 export interface Env {
@@ -12,6 +13,7 @@ export interface Env {
   AUDIT_QUEUE: Queue<AuditEntry>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyObject>;
   VOUCHERS: DurableObjectNamespace<VoucherObject>;
+  CAMPAIGNS: DurableObjectNamespace<CampaignObject>;
   ENVIRONMENT: "staging" | "production";
   SIGNUP_ENABLED: string;
   JWT_SECRET: string;

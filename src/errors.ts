@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   idempotency_key_in_use: { status: 409, message: "A request with this Idempotency-Key is still being processed: retry shortly." },
   payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
   unsupported_operation: { status: 422, message: "This operation is not supported for this resource." },
+  code_space_too_small: { status: 422, message: "The code pattern cannot hold this many codes with a safe margin." },
   unsupported_field: { status: 422, message: "This field cannot be changed." },
   voucher_not_eligible: { status: 422, message: "The voucher cannot be redeemed for this order." },
   rollback_window_expired: { status: 422, message: "Redemptions can only be rolled back within 30 minutes." },

@@ -8,6 +8,6 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("../src/index");
-    durableNamespaces: "CredentialObject" | "IdempotencyObject" | "VoucherObject";
+    durableNamespaces: "CredentialObject" | "IdempotencyObject" | "VoucherObject" | "CampaignObject";
   }
 }

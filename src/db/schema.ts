@@ -144,9 +144,14 @@ export const vouchers = sqliteTable(
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Set on vouchers made by a bulk job, with the chunk that made them: how a redelivered chunk knows what exists. */
+    bulkJobId: text("bulk_job_id"),
+    bulkChunk: integer("bulk_chunk"),
   },
   (t) => [
     uniqueIndex("vouchers_team_code_unique").on(t.teamId, t.code),
+    index("vouchers_bulk_chunk_idx").on(t.bulkJobId, t.bulkChunk),
+    index("vouchers_bulk_id_idx").on(t.bulkJobId, t.id),
     index("vouchers_team_id_idx").on(t.teamId, t.id),
     index("vouchers_team_campaign_idx").on(t.teamId, t.campaignId, t.id),
   ],
@@ -176,4 +181,48 @@ export const redemptions = sqliteTable(
     index("redemptions_team_voucher_idx").on(t.teamId, t.voucherId, t.id),
     index("redemptions_team_created_idx").on(t.teamId, t.createdAt),
   ],
+);
+
+/** Campaigns. Budget spent and campaign-wide customer counts live in the campaign's Durable Object. */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    type: text("type", { enum: ["discount", "gift_card"] }).notNull(),
+    discount: text("discount", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    giftCardAmount: integer("gift_card_amount"),
+    currency: text("currency"),
+    rules: text("rules", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    redemptionLimitPerVoucher: integer("redemption_limit_per_voucher"),
+    perCustomerLimit: integer("per_customer_limit"),
+    budgetCap: integer("budget_cap"),
+    startsAt: integer("starts_at"),
+    endsAt: integer("ends_at"),
+    paused: integer("paused", { mode: "boolean" }).notNull(),
+    codePattern: text("code_pattern", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("campaigns_team_idx").on(t.teamId, t.id)],
+);
+
+/** Bulk generation jobs; their codes are the vouchers tagged with bulk_job_id. */
+export const bulkJobs = sqliteTable(
+  "bulk_jobs",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    campaignId: text("campaign_id").notNull(),
+    count: integer("count").notNull(),
+    chunkSize: integer("chunk_size").notNull(),
+    codePattern: text("code_pattern", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: ["queued", "running", "completed", "failed"] }).notNull(),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [index("bulk_jobs_team_idx").on(t.teamId, t.id)],
 );

@@ -3,6 +3,8 @@
 // gift-card balance and duplicate order ids are checked and updated in one synchronous SQLite transaction.
 // A redemption is durable when the object answers. D1 (history, listing, reports) is fed from an outbox in the
 // same transaction, flushed by an alarm that retries with backoff until D1 has taken every event.
+// A campaign voucher also asks its campaign's object: check on validate, reserve (budget, campaign-wide customer
+// count, pause, end) on redeem, release on rollback (from the outbox, so a failed release is retried too).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { definitionFromRow, mirrorStatement, redemptionStatements } from "../services/voucher-store";
@@ -45,10 +47,15 @@ export type VoucherPatch = { metadata?: Record<string, string>; expiresAt?: numb
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
 const FLUSH_BATCH = 40;
 
+type OutboxEvent = { kind: "redemption"; redemption: RedemptionRecord } | { kind: "mirror" } | { kind: "release"; campaignId: string; key: string };
+/** A redemption waiting on its campaign's answer: it holds its place so concurrent calls count it. */
+type Hold = { orderId: string | null; customerId: string | null; amount: number };
+
 export class VoucherObject extends DurableObject<Env> {
   private snapshot: Snapshot | undefined;
   private alarmArmed = false;
   private flushFailures = 0;
+  private holds = new Set<Hold>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,7 +67,7 @@ export class VoucherObject extends DurableObject<Env> {
       id TEXT PRIMARY KEY, customer_id TEXT, order_id TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, record TEXT NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS redemptions_customer ON redemptions (customer_id, status)");
     sql.exec("CREATE INDEX IF NOT EXISTS redemptions_order ON redemptions (order_id, status)");
-    sql.exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, redemption TEXT)");
+    sql.exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)");
   }
 
   /** Called right after the voucher is created in D1, so the first checkout needs no D1 read. */
@@ -76,27 +83,51 @@ export class VoucherObject extends DurableObject<Env> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
     const facts = await this.customerFacts(snapshot.definition, request.customer_id);
-    return { ...snapshot, evaluation: evaluate(snapshot.definition, snapshot.counters, request, facts, Date.now()) };
+    const current = this.snapshot ?? snapshot;
+    const evaluation = evaluate(current.definition, this.withHolds(current.counters), request, facts, Date.now());
+    const campaignId = current.definition.campaignId;
+    if (!evaluation.ok || !campaignId) return { ...current, evaluation };
+    const decision = await this.campaign(campaignId).check(this.campaignRef(current), { customerId: request.customer_id ?? null, amount: evaluation.discountAmount });
+    if (!decision) return { ...current, evaluation: { ok: false, reason: "campaign_ended" } };
+    return { ...current, evaluation: decision.ok ? evaluation : decision };
   }
 
   async redeem(ref: VoucherRef, request: RedemptionRequest, redemptionId: string): Promise<RedeemOutcome> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
-    // The only await before the decision; everything after it runs without yielding, so it is atomic.
     const earlier = await this.hasEarlierOrders(snapshot.definition, request.customer_id);
-    const current = this.snapshot ?? snapshot;
+    // From here to the decision nothing yields, except waiting on the campaign while this redemption holds its place.
+    const { definition: def, counters } = this.snapshot ?? snapshot;
     const orderId = request.order.id ?? null;
+    const customerId = request.customer_id ?? null;
     if (orderId !== null) {
       const dup = this.ctx.storage.sql
         .exec<{ id: string }>("SELECT id FROM redemptions WHERE order_id = ? AND status = 'redeemed' LIMIT 1", orderId)
         .toArray()[0];
       if (dup) return { kind: "duplicate", redemptionId: dup.id };
+      if ([...this.holds].some((h) => h.orderId === orderId)) return { kind: "duplicate", redemptionId: "a concurrent request" };
     }
     const facts = { redemptionsOfVoucher: this.customerCount(request.customer_id), hasEarlierOrders: earlier };
-    const now = Date.now();
-    const evaluation = evaluate(current.definition, current.counters, request, facts, now);
+    const evaluation = evaluate(def, this.withHolds(counters), request, facts, Date.now());
     if (!evaluation.ok) return { kind: "rejected", reason: evaluation.reason };
-    const def = current.definition;
+    if (def.campaignId) {
+      const hold: Hold = { orderId, customerId, amount: evaluation.discountAmount };
+      this.holds.add(hold);
+      let decision;
+      try {
+        decision = await this.campaign(def.campaignId).reserve(this.campaignRef(snapshot), redemptionId, { customerId, amount: evaluation.discountAmount });
+      } finally {
+        this.holds.delete(hold);
+      }
+      if (!decision) return { kind: "rejected", reason: "campaign_ended" };
+      if (!decision.ok) return { kind: "rejected", reason: decision.reason };
+    }
+    return this.commitRedemption(redemptionId, request, evaluation.discountAmount);
+  }
+
+  private async commitRedemption(redemptionId: string, request: RedemptionRequest, discountAmount: number): Promise<RedeemOutcome> {
+    const { definition: def, counters: current } = this.snapshot!;
+    const now = Date.now();
     const redemption: RedemptionRecord = {
       id: redemptionId,
       voucherId: def.id,
@@ -104,7 +135,7 @@ export class VoucherObject extends DurableObject<Env> {
       campaignId: def.campaignId,
       customerId: request.customer_id ?? null,
       order: request.order,
-      discountAmount: evaluation.discountAmount,
+      discountAmount,
       currency: def.currency ?? request.order.currency?.toUpperCase() ?? null,
       status: "redeemed",
       createdAt: now,
@@ -112,20 +143,20 @@ export class VoucherObject extends DurableObject<Env> {
       rollbackReason: null,
     };
     const counters: Counters = {
-      redemptionsCount: current.counters.redemptionsCount + 1,
-      giftCardBalance: def.type === "gift_card" ? (current.counters.giftCardBalance ?? 0) - evaluation.discountAmount : current.counters.giftCardBalance,
+      redemptionsCount: current.redemptionsCount + 1,
+      giftCardBalance: def.type === "gift_card" ? (current.giftCardBalance ?? 0) - discountAmount : current.giftCardBalance,
     };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
         "INSERT INTO redemptions (id, customer_id, order_id, status, created_at, record) VALUES (?, ?, ?, 'redeemed', ?, ?)",
         redemption.id,
         redemption.customerId,
-        orderId,
+        request.order.id ?? null,
         now,
         JSON.stringify(redemption),
       );
       this.saveState({ definition: def, counters });
-      this.enqueue(redemption);
+      this.enqueue({ kind: "redemption", redemption });
     });
     await this.armFlush();
     return { kind: "redeemed", redemption, definition: def, counters };
@@ -149,9 +180,11 @@ export class VoucherObject extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("UPDATE redemptions SET status = 'rolled_back', record = ? WHERE id = ?", JSON.stringify(rolledBack), redemptionId);
       this.saveState({ definition, counters: restored });
-      this.enqueue(rolledBack);
+      this.enqueue({ kind: "redemption", redemption: rolledBack });
+      if (redemption.campaignId) this.enqueue({ kind: "release", campaignId: redemption.campaignId, key: redemption.id });
     });
-    await this.armFlush();
+    // Give the budget back now; the outbox retries it if the campaign's object cannot be reached.
+    await this.flush();
     return { kind: "rolled_back", redemption: rolledBack };
   }
 
@@ -167,26 +200,32 @@ export class VoucherObject extends DurableObject<Env> {
     };
     this.ctx.storage.transactionSync(() => {
       this.saveState({ definition, counters: snapshot.counters });
-      this.enqueue(null);
+      this.enqueue({ kind: "mirror" });
     });
     await this.armFlush();
     return { definition, counters: snapshot.counters };
   }
 
-  /** Writes pending events to D1. Never throws: a failure re-arms the alarm with backoff, so nothing is lost. */
+  /** Delivers pending events (D1 writes, campaign releases). Never throws: a failure re-arms with backoff. */
   override async alarm(): Promise<void> {
     this.alarmArmed = false;
-    const rows = this.ctx.storage.sql.exec<{ seq: number; redemption: string | null }>(`SELECT seq, redemption FROM outbox ORDER BY seq LIMIT ${FLUSH_BATCH}`).toArray();
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.ctx.storage.sql.exec<{ seq: number; event: string }>(`SELECT seq, event FROM outbox ORDER BY seq LIMIT ${FLUSH_BATCH}`).toArray();
     const snapshot = this.load();
     if (rows.length === 0 || !snapshot) return;
+    const events = rows.map((r) => JSON.parse(r.event) as OutboxEvent);
     try {
-      const statements = rows.flatMap((r) => (r.redemption ? redemptionStatements(this.env.DB, snapshot.definition.teamId, JSON.parse(r.redemption) as RedemptionRecord) : []));
-      await this.env.DB.batch([...statements, mirrorStatement(this.env.DB, snapshot)]);
-      const last = rows[rows.length - 1]!.seq;
-      this.ctx.storage.sql.exec("DELETE FROM outbox WHERE seq <= ?", last);
+      for (const e of events) {
+        if (e.kind === "release") await this.campaign(e.campaignId).release({ teamId: snapshot.definition.teamId, campaignId: e.campaignId }, e.key);
+      }
+      const statements = events.flatMap((e) => (e.kind === "redemption" ? redemptionStatements(this.env.DB, snapshot.definition.teamId, e.redemption) : []));
+      await this.env.DB.batch([...statements, mirrorStatement(this.env.DB, this.load() ?? snapshot)]);
+      this.ctx.storage.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.seq);
       this.flushFailures = 0;
-      const more = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-      if (more > 0) await this.armFlush();
+      if (this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0) await this.armFlush();
     } catch (err) {
       this.flushFailures += 1;
       const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.flushFailures, 9));
@@ -196,8 +235,8 @@ export class VoucherObject extends DurableObject<Env> {
     }
   }
 
-  private enqueue(redemption: RedemptionRecord | null) {
-    this.ctx.storage.sql.exec("INSERT INTO outbox (redemption) VALUES (?)", redemption ? JSON.stringify(redemption) : null);
+  private enqueue(event: OutboxEvent) {
+    this.ctx.storage.sql.exec("INSERT INTO outbox (event) VALUES (?)", JSON.stringify(event));
   }
 
   private async armFlush() {
@@ -206,11 +245,35 @@ export class VoucherObject extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
+  private campaign(campaignId: string) {
+    return this.env.CAMPAIGNS.get(this.env.CAMPAIGNS.idFromName(campaignId));
+  }
+
+  private campaignRef({ definition }: Snapshot) {
+    return { teamId: definition.teamId, campaignId: definition.campaignId! };
+  }
+
+  /** Counters as seen by a new request: redemptions waiting on their campaign already hold their place. */
+  private withHolds(counters: Counters): Counters {
+    let held = 0;
+    let amount = 0;
+    for (const h of this.holds) {
+      held += 1;
+      amount += h.amount;
+    }
+    return {
+      redemptionsCount: counters.redemptionsCount + held,
+      giftCardBalance: counters.giftCardBalance === null ? null : counters.giftCardBalance - amount,
+    };
+  }
+
   private customerCount(customerId: string | undefined): number {
     if (!customerId) return 0;
-    return this.ctx.storage.sql
-      .exec<{ n: number }>("SELECT count(*) AS n FROM redemptions WHERE customer_id = ? AND status = 'redeemed'", customerId)
-      .one().n;
+    const held = [...this.holds].filter((h) => h.customerId === customerId).length;
+    return (
+      held +
+      this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM redemptions WHERE customer_id = ? AND status = 'redeemed'", customerId).one().n
+    );
   }
 
   private async customerFacts(def: VoucherDefinition, customerId: string | undefined) {

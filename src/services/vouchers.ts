@@ -2,16 +2,20 @@
 // (through the object, which then updates D1), list and CSV export from D1's listing copy.
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
-import { CHARSETS, normalizeCode, randomCode } from "../lib/codes";
+import { type CodePattern, DEFAULT_PATTERN, generateCode } from "../lib/code-pattern";
+import { normalizeCode } from "../lib/codes";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import type { Snapshot, VoucherPatch } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
+import type { CampaignRow } from "./campaign-store";
+import { findCampaign, fullRules } from "./campaigns";
 import type { Discount, Rules, VoucherDefinition } from "./voucher-rules";
 
 export type CreateVoucherInput = {
   code?: string;
-  type: "discount" | "gift_card";
+  campaign_id?: string;
+  type?: "discount" | "gift_card";
   discount?: Discount;
   gift_card?: { amount: number };
   currency?: string;
@@ -23,8 +27,6 @@ export type CreateVoucherInput = {
   active?: boolean;
   metadata?: Record<string, string>;
 };
-
-const GENERATED_CODE_LENGTH = 8;
 
 export const voucherStub = (ctx: Pick<ServiceContext, "env">, teamId: string, code: string) =>
   ctx.env.VOUCHERS.get(ctx.env.VOUCHERS.idFromName(`${teamId}:${code}`));
@@ -54,41 +56,50 @@ export function renderVoucher({ definition: d, counters }: Snapshot) {
 
 const parseTime = (value: string | null | undefined) => (value ? Date.parse(value) : null);
 
-export async function createVoucher(ctx: ServiceContext, input: CreateVoucherInput) {
-  requireScope(ctx.actor, "write:vouchers");
-  const teamId = requireTeam(ctx.actor);
-  const now = Date.now();
-  const rules: Rules = {
-    min_order_amount: input.rules?.min_order_amount ?? null,
-    max_order_amount: input.rules?.max_order_amount ?? null,
-    customer_ids: input.rules?.customer_ids ?? null,
-    skus: input.rules?.skus?.map((s) => s.toUpperCase()) ?? null,
-    first_order_only: input.rules?.first_order_only ?? false,
-  };
-  const giftCardAmount = input.type === "gift_card" ? (input.gift_card?.amount ?? 0) : null;
-  const base: Omit<VoucherDefinition, "code"> = {
-    id: newId("vch"),
+/**
+ * The definition a new voucher starts with: its own fields, and for a campaign voucher the campaign's discount,
+ * rules, per-voucher limit, start and code pattern wherever it sets none (those campaign fields never change, so
+ * they are copied; pause, end date, budget and the campaign-wide customer limit are asked of the campaign's object).
+ */
+export function voucherTemplate(teamId: string, input: CreateVoucherInput, campaign: CampaignRow | null, now: number): Omit<VoucherDefinition, "id" | "code"> {
+  const rules = { ...(campaign?.rules as Partial<Rules> | undefined), ...input.rules };
+  const type = input.type ?? campaign?.type ?? (input.gift_card ? "gift_card" : "discount");
+  const template = {
     teamId,
-    campaignId: null,
-    type: input.type,
-    discount: input.type === "discount" ? (input.discount ?? null) : null,
-    giftCardAmount,
-    currency: input.currency?.toUpperCase() ?? null,
-    redemptionLimit: input.redemption_limit ?? null,
+    campaignId: campaign?.id ?? null,
+    type,
+    discount: type === "discount" ? (input.discount ?? (campaign?.discount as Discount | null | undefined) ?? null) : null,
+    giftCardAmount: type === "gift_card" ? (input.gift_card?.amount ?? campaign?.giftCardAmount ?? null) : null,
+    currency: input.currency?.toUpperCase() ?? campaign?.currency ?? null,
+    redemptionLimit: input.redemption_limit !== undefined ? input.redemption_limit : (campaign?.redemptionLimitPerVoucher ?? null),
     perCustomerLimit: input.per_customer_limit ?? null,
-    rules,
-    startsAt: parseTime(input.starts_at),
+    rules: fullRules(rules),
+    startsAt: input.starts_at !== undefined ? parseTime(input.starts_at) : (campaign?.startsAt ?? null),
     expiresAt: parseTime(input.expires_at),
     active: input.active ?? true,
     metadata: input.metadata ?? {},
     createdAt: now,
     updatedAt: now,
   };
-  const counters = { redemptionsCount: 0, giftCardBalance: giftCardAmount };
+  const missing = (path: string, message: string) => new ApiError("invalid_request", `The voucher's ${path} ${message}.`, [{ path, message }]);
+  if (template.type === "discount" && !template.discount) throw missing("discount", "is required (the campaign sets none)");
+  if (template.type === "gift_card" && !template.giftCardAmount) throw missing("gift_card", "is required (the campaign sets none)");
+  if ((template.type === "gift_card" || template.discount?.type === "amount") && !template.currency) throw missing("currency", "is required for amounts of money");
+  return template;
+}
+
+export async function createVoucher(ctx: ServiceContext, input: CreateVoucherInput) {
+  requireScope(ctx.actor, "write:vouchers");
+  const teamId = requireTeam(ctx.actor);
+  const campaign = input.campaign_id ? await findCampaign(ctx, input.campaign_id) : null;
+  const template = voucherTemplate(teamId, input, campaign, Date.now());
+  const counters = { redemptionsCount: 0, giftCardBalance: template.giftCardAmount };
+  const pattern = (campaign?.codePattern as CodePattern | undefined) ?? DEFAULT_PATTERN;
   const given = input.code ? normalizeCode(input.code) : null;
+  const id = newId("vch");
   // A generated code retries on the rare collision; a given one answers 409.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const definition: VoucherDefinition = { ...base, code: given ?? randomCode(CHARSETS.unambiguous, GENERATED_CODE_LENGTH) };
+    const definition: VoucherDefinition = { ...template, id, code: given ?? generateCode(pattern) };
     const snapshot = { definition, counters };
     if (ctx.dryRun) {
       const taken = await ctx.env.DB.prepare("SELECT 1 FROM vouchers WHERE team_id = ? AND code = ?").bind(teamId, definition.code).first();

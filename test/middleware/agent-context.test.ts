@@ -81,6 +81,17 @@ describe("Vauchflow-Agent-Context (API.md §3)", () => {
     expectApiError(res, 400, "invalid_agent_context");
   });
 
+  it("public POSTs validate it too: malformed on POST /v1/auth/signup and /v1/auth/login → 400, no account", async () => {
+    const email = `ctx${crypto.randomUUID()}@example.com`;
+    const password = "correct horse battery";
+    const headers = { "Vauchflow-Agent-Context": "agent=hal9000;prompt_fp=XYZ" };
+    expectApiError(await call("POST", "/v1/auth/signup", { body: { email, password, team_name: "Ctx" }, headers }), 400, "invalid_agent_context");
+    expectApiError(await call("POST", "/v1/auth/login", { body: { email, password } }), 401, "invalid_credentials");
+    const account = await call("POST", "/v1/auth/signup", { body: { email, password, team_name: "Ctx" } });
+    expect(account.status).toBe(201);
+    expectApiError(await call("POST", "/v1/auth/login", { body: { email, password }, headers }), 400, "invalid_agent_context");
+  });
+
   it("exactly 512 bytes is accepted when well-formed; 513 bytes → 400", async () => {
     const { owner, admin } = await newTeam();
     const atLimit = headerOfSize(512);

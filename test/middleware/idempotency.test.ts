@@ -181,6 +181,19 @@ describe("Idempotency-Key (API.md §3)", () => {
     expectReplayOf(await createCustomer(admin.key, key, body), retry);
   });
 
+  it("an object that restarts (in-memory state lost) still replays from storage", async () => {
+    const { owner, admin } = await newTeam();
+    const key = idemKey();
+    const body = { id: uniqueId() };
+    const first = await createCustomer(admin.key, key, body);
+    expect(first.status).toBe(201);
+    await runInDurableObject(idempotencyStub(owner.teamId, key), async (instance) => {
+      (instance as unknown as { record: unknown }).record = undefined;
+    });
+    expectReplayOf(await createCustomer(admin.key, key, body), first);
+    expectApiError(await createCustomer(admin.key, key, { id: uniqueId() }), 422, "idempotency_key_mismatch");
+  });
+
   it("a 5xx answer is not kept: the next attempt executes", async () => {
     const { owner, admin } = await newTeam();
     const key = idemKey();
@@ -232,6 +245,17 @@ describe("Idempotency-Key (API.md §3)", () => {
     const first = await createCustomer(admin.key, longest, body);
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     expectReplayOf(await createCustomer(admin.key, longest, body), first);
+  });
+
+  it("public POSTs validate the header too: a 256-character key on POST /v1/auth/signup → 400 invalid_header, no account", async () => {
+    const email = `idem${crypto.randomUUID()}@example.com`;
+    const password = "correct horse battery";
+    const res = await call("POST", "/v1/auth/signup", {
+      body: { email, password, team_name: "Idem" },
+      headers: { "Idempotency-Key": "k".repeat(256) },
+    });
+    expectApiError(res, 400, "invalid_header");
+    expectApiError(await call("POST", "/v1/auth/login", { body: { email, password } }), 401, "invalid_credentials");
   });
 
   it("GET ignores Idempotency-Key: no validation, no replay", async () => {

@@ -163,6 +163,19 @@ describe("rate limit (API.md §4)", () => {
     expect(rateHeaders(fromOther)).toMatchObject({ q: 500, r: 499 });
   });
 
+  it("an object that restarts (in-memory state lost) resumes its persisted window", async () => {
+    const { owner } = await newTeam();
+    const key = await createKey(owner.accessToken, { name: "restarts", rate_limit_per_minute: 3 });
+    for (let i = 0; i < 3; i++) expect((await probe(key.key)).status).toBe(200);
+    const stub = env.CREDENTIALS.get(env.CREDENTIALS.idFromName(key.id));
+    await runInDurableObject(stub, async (instance) => {
+      const held = instance as unknown as WithWindow & { state: unknown };
+      held.window = undefined;
+      held.state = undefined;
+    });
+    expectRateLimited(await probe(key.key), 3);
+  });
+
   it("the window resets after 60 s: requests are admitted again with r back at limit − 1", async () => {
     const { owner } = await newTeam();
     const key = await createKey(owner.accessToken, { name: "resets", rate_limit_per_minute: 3 });

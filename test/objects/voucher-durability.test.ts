@@ -68,9 +68,10 @@ describe("redemption durability", () => {
     // Put the same event back into the outbox, as if the delete after a successful write had been lost.
     await runInDurableObject(stub, async (instance: VoucherObject, state) => {
       const record = state.storage.sql.exec<{ record: string }>("SELECT record FROM redemptions").one().record;
-      state.storage.sql.exec("INSERT INTO outbox (redemption) VALUES (?)", record);
+      const event = JSON.stringify({ kind: "redemption", redemption: JSON.parse(record) });
+      state.storage.sql.exec("INSERT INTO outbox (event) VALUES (?)", event);
       await instance.alarm();
-      state.storage.sql.exec("INSERT INTO outbox (redemption) VALUES (?)", record);
+      state.storage.sql.exec("INSERT INTO outbox (event) VALUES (?)", event);
       await instance.alarm();
     });
     const count = await env.DB.prepare("SELECT count(*) AS n FROM redemptions WHERE team_id = ?").bind(owner.teamId).first<{ n: number }>();

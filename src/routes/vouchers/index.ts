@@ -1,4 +1,5 @@
 import { createRouter } from "../openapi";
+import bulk from "./bulk";
 import create from "./create";
 import get from "./get";
 import list from "./list";
@@ -9,6 +10,7 @@ import validate from "./validate";
 
 export const voucherRoutes = createRouter()
   .route("/", create)
+  .route("/", bulk)
   .route("/", list)
   .route("/", get)
   .route("/", patch)

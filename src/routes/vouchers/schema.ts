@@ -39,8 +39,9 @@ export const RulesSchema = z
 
 export const CreateVoucherBody = z
   .strictObject({
-    code: Code.optional().openapi({ description: "Generated (8 characters, unambiguous charset) when omitted." }),
-    type: z.enum(["discount", "gift_card"]).default("discount"),
+    code: Code.optional().openapi({ description: "Generated from the campaign's code pattern (default: 8 characters, unambiguous charset) when omitted." }),
+    campaign_id: z.string().max(64).optional().openapi({ description: "The voucher inherits the campaign's discount, rules, limits and dates unless it sets its own." }),
+    type: z.enum(["discount", "gift_card"]).optional().openapi({ description: "Default: the campaign's type, else discount." }),
     discount: DiscountSchema.optional(),
     gift_card: z.strictObject({ amount: PositiveMoney }).optional(),
     currency: Currency.optional(),
@@ -54,11 +55,13 @@ export const CreateVoucherBody = z
   })
   .superRefine((v, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
-    if (v.type === "discount" && !v.discount) issue("discount", "required for a discount voucher");
-    if (v.type === "discount" && v.gift_card) issue("gift_card", "only for gift_card vouchers");
-    if (v.type === "gift_card" && !v.gift_card) issue("gift_card", "required for a gift_card voucher");
-    if (v.type === "gift_card" && v.discount) issue("discount", "only for discount vouchers");
-    if ((v.type === "gift_card" || v.discount?.type === "amount") && !v.currency) issue("currency", "required for amounts of money");
+    const type = v.type ?? (v.gift_card ? "gift_card" : "discount");
+    // A campaign voucher may inherit what it leaves out; the service checks the result.
+    if (!v.campaign_id && type === "discount" && !v.discount) issue("discount", "required for a discount voucher");
+    if (!v.campaign_id && type === "gift_card" && !v.gift_card) issue("gift_card", "required for a gift_card voucher");
+    if (type === "discount" && v.gift_card) issue("gift_card", "only for gift_card vouchers");
+    if (type === "gift_card" && v.discount) issue("discount", "only for discount vouchers");
+    if (!v.campaign_id && (type === "gift_card" || v.discount?.type === "amount") && !v.currency) issue("currency", "required for amounts of money");
     if (v.starts_at && v.expires_at && Date.parse(v.starts_at) >= Date.parse(v.expires_at)) issue("expires_at", "must be after starts_at");
     const { min_order_amount: min, max_order_amount: max } = v.rules ?? {};
     if (min != null && max != null && min > max) issue("rules.max_order_amount", "must be at least min_order_amount");

@@ -1,0 +1,75 @@
+// Bulk generation consumer. Each message is one chunk of a job (at most CHUNK_SIZE codes). A chunk's vouchers
+// are tagged (bulk_job_id, bulk_chunk), and the insert itself is capped at what the chunk still lacks, counted
+// inside the same statement: a redelivered, retried or concurrently delivered chunk can never add extra codes.
+// Codes that collide with existing ones are skipped by the unique index and drawn again.
+import type { Env } from "../env";
+import { type CodePattern, generateCode } from "../lib/code-pattern";
+import { idBody } from "../lib/ids";
+import { type BulkMessage, generatedCount } from "../services/bulk";
+import type { CampaignRow } from "../services/campaign-store";
+import { voucherTemplate } from "../services/vouchers";
+import { schema, database } from "../db/client";
+import { and, eq } from "drizzle-orm";
+
+const MAX_DRAWS = 20;
+/** After this many failed deliveries the job is marked failed rather than retried forever. */
+export const MAX_CHUNK_ATTEMPTS = 8;
+
+async function generateChunk(env: Env, message: BulkMessage): Promise<void> {
+  const db = database(env.DB);
+  const job = await db.select().from(schema.bulkJobs).where(and(eq(schema.bulkJobs.id, message.jobId), eq(schema.bulkJobs.teamId, message.teamId))).get();
+  if (!job || job.status === "completed" || job.status === "failed") return;
+  const campaign = (await db.select().from(schema.campaigns).where(eq(schema.campaigns.id, job.campaignId)).get()) as CampaignRow | undefined;
+  if (!campaign) throw new Error("campaign not found");
+  if (job.status === "queued") await db.update(schema.bulkJobs).set({ status: "running" }).where(and(eq(schema.bulkJobs.id, job.id), eq(schema.bulkJobs.status, "queued")));
+  const size = Math.min(job.chunkSize, job.count - message.chunk * job.chunkSize);
+  const pattern = job.codePattern as unknown as CodePattern;
+  const t = voucherTemplate(job.teamId, {}, campaign, Date.now());
+  const insert = env.DB.prepare(
+    `INSERT INTO vouchers (id, code, team_id, campaign_id, type, discount, gift_card_amount, gift_card_balance, currency, redemption_limit,
+        per_customer_limit, redemptions_count, rules, starts_at, expires_at, active, metadata, created_at, updated_at, bulk_job_id, bulk_chunk)
+     SELECT 'vch_' || json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, 0, ?9, ?10, NULL, 1, '{}', ?11, ?11, ?12, ?13
+       FROM json_each(?14) WHERE true
+      LIMIT max(0, ?15 - (SELECT count(*) FROM vouchers WHERE bulk_job_id = ?12 AND bulk_chunk = ?13))
+     ON CONFLICT (team_id, code) DO NOTHING`,
+  );
+  for (let draw = 0; draw < MAX_DRAWS; draw++) {
+    const have = (await env.DB.prepare("SELECT count(*) AS n FROM vouchers WHERE bulk_job_id = ? AND bulk_chunk = ?").bind(job.id, message.chunk).first<{ n: number }>())?.n ?? 0;
+    const missing = size - have;
+    if (missing <= 0) break;
+    // Draw a few more than needed so an occasional collision does not cost another round.
+    const codes = new Set<string>();
+    while (codes.size < missing + Math.ceil(missing / 50) + 2) codes.add(generateCode(pattern));
+    const rows = [...codes].map((code) => [idBody(), code]);
+    await insert
+      .bind(job.teamId, campaign.id, t.type, t.discount ? JSON.stringify(t.discount) : null, t.giftCardAmount, t.currency, t.redemptionLimit, t.perCustomerLimit,
+        JSON.stringify(t.rules), t.startsAt, t.createdAt, job.id, message.chunk, JSON.stringify(rows), size)
+      .run();
+  }
+  const total = await generatedCount(env.DB, job.id);
+  if (total >= job.count) {
+    await env.DB.prepare("UPDATE bulk_jobs SET status = 'completed', completed_at = ? WHERE id = ? AND status <> 'completed'").bind(Date.now(), job.id).run();
+    return;
+  }
+  const have = (await env.DB.prepare("SELECT count(*) AS n FROM vouchers WHERE bulk_job_id = ? AND bulk_chunk = ?").bind(job.id, message.chunk).first<{ n: number }>())?.n ?? 0;
+  if (have < size) throw new Error(`chunk ${message.chunk} still lacks ${size - have} codes`);
+}
+
+export async function consumeBulk(batch: MessageBatch<BulkMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      await generateChunk(env, message.body);
+      message.ack();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (message.attempts >= MAX_CHUNK_ATTEMPTS) {
+        await env.DB.prepare("UPDATE bulk_jobs SET status = 'failed', error = ?, completed_at = ? WHERE id = ? AND status <> 'completed'")
+          .bind(`Code generation failed: ${reason}`, Date.now(), message.body.jobId)
+          .run();
+        message.ack();
+      } else {
+        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      }
+    }
+  }
+}

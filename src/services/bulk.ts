@@ -1,0 +1,102 @@
+// Bulk code generation: the request creates a job and enqueues its chunks; a Queue consumer makes the codes
+// (queues/bulk.ts). A job's codes are the vouchers tagged with its id, so progress is counted, never tracked.
+import { and, eq } from "drizzle-orm";
+import type { ServiceContext } from "../env";
+import { ApiError } from "../errors";
+import { database, schema } from "../db/client";
+import { type CodePattern, codeSpace, fits } from "../lib/code-pattern";
+import { csvStream } from "../lib/csv";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import { requireScope, requireTeam } from "./access";
+import { findCampaign } from "./campaigns";
+
+export const CHUNK_SIZE = 1000;
+export type BulkMessage = { kind: "bulk_chunk"; jobId: string; teamId: string; chunk: number };
+type JobRow = typeof schema.bulkJobs.$inferSelect;
+
+export function renderJob(job: JobRow, generated: number) {
+  return {
+    id: job.id,
+    object: "job" as const,
+    status: job.status,
+    count: job.count,
+    generated_count: generated,
+    campaign_id: job.campaignId,
+    error: job.error,
+    created_at: iso(job.createdAt),
+    completed_at: iso(job.completedAt),
+  };
+}
+
+export const generatedCount = async (db: D1Database, jobId: string) =>
+  (await db.prepare("SELECT count(*) AS n FROM vouchers WHERE bulk_job_id = ?").bind(jobId).first<{ n: number }>())?.n ?? 0;
+
+export async function createBulkJob(ctx: ServiceContext, input: { campaign_id: string; count: number; code_pattern?: CodePattern }) {
+  requireScope(ctx.actor, "write:vouchers");
+  const teamId = requireTeam(ctx.actor);
+  const campaign = await findCampaign(ctx, input.campaign_id);
+  const pattern = input.code_pattern ?? (campaign.codePattern as CodePattern);
+  if (!fits(pattern, input.count)) {
+    throw new ApiError(
+      "code_space_too_small",
+      `The pattern allows ${codeSpace(pattern)} codes; ${input.count} need at least ${input.count * 10} (a 10× margin keeps random codes from colliding). Lengthen the pattern or widen its charset.`,
+      [{ path: "code_pattern.length", message: "too short for this count" }],
+    );
+  }
+  const job: JobRow = {
+    id: newId("job"),
+    teamId,
+    campaignId: campaign.id,
+    count: input.count,
+    chunkSize: CHUNK_SIZE,
+    codePattern: pattern as unknown as Record<string, unknown>,
+    status: "queued",
+    error: null,
+    createdAt: Date.now(),
+    completedAt: null,
+  };
+  const db = database(ctx.env.DB);
+  await db.insert(schema.bulkJobs).values(job);
+  const chunks = Math.ceil(input.count / CHUNK_SIZE);
+  const messages = Array.from({ length: chunks }, (_, chunk) => ({ body: { kind: "bulk_chunk", jobId: job.id, teamId, chunk } satisfies BulkMessage }));
+  try {
+    for (let i = 0; i < messages.length; i += 100) await ctx.env.BULK_QUEUE.sendBatch(messages.slice(i, i + 100));
+  } catch (err) {
+    await db.update(schema.bulkJobs).set({ status: "failed", error: "The job could not be queued." }).where(eq(schema.bulkJobs.id, job.id));
+    throw err;
+  }
+  return renderJob(job, 0);
+}
+
+async function findJob(ctx: ServiceContext, id: string): Promise<JobRow> {
+  requireScope(ctx.actor, "read:vouchers");
+  const teamId = requireTeam(ctx.actor);
+  const job = await database(ctx.env.DB)
+    .select()
+    .from(schema.bulkJobs)
+    .where(and(eq(schema.bulkJobs.id, id), eq(schema.bulkJobs.teamId, teamId)))
+    .get();
+  if (!job) throw new ApiError("not_found", "No job with this id.");
+  return job;
+}
+
+export async function getJob(ctx: ServiceContext, id: string) {
+  const job = await findJob(ctx, id);
+  return renderJob(job, job.status === "completed" ? job.count : await generatedCount(ctx.env.DB, job.id));
+}
+
+/** The job's codes as CSV, streamed page by page. */
+export async function jobCodesCsv(ctx: ServiceContext, id: string): Promise<ReadableStream<Uint8Array>> {
+  const job = await findJob(ctx, id);
+  return csvStream(
+    ["code", "voucher_id"],
+    async (after: { id: string; code: string } | null) =>
+      (
+        await ctx.env.DB.prepare(`SELECT id, code FROM vouchers WHERE bulk_job_id = ? AND team_id = ? ${after ? "AND id > ?" : ""} ORDER BY id LIMIT 1000`)
+          .bind(job.id, job.teamId, ...(after ? [after.id] : []))
+          .all<{ id: string; code: string }>()
+      ).results,
+    (row) => [row.code, row.id],
+  );
+}
