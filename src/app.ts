@@ -1,6 +1,6 @@
-// Builds the app. Order matters: request id first (every answer carries it), then the body cap, then the
-// public routes; everything else under /v1 goes through agent context, audit (which wraps authentication so it
-// sees denials), authentication with the rate limit, the publishable-key gate and idempotency. Dry-run is a
+// Builds the app. Order matters: request id first (every answer carries it), then the body cap; everything under
+// /v1 then goes through agent context, audit (which wraps authentication so it sees denials), authentication with
+// the rate limit (skipped for sign-up, login and refresh), the publishable-key gate and idempotency. Dry-run is a
 // per-route policy attached by defineRoute.
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
@@ -56,9 +56,9 @@ export function buildApp() {
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Vauchflow API reference" }));
 
   app.options("/v1/vouchers/:code/validate", validatePreflight);
-  app.route("/v1/auth", publicAuthRoutes);
 
   app.use("/v1/*", agentContext, audit, authenticate, publishableGate, idempotency);
+  app.route("/v1/auth", publicAuthRoutes);
   app.route("/v1/auth", authRoutes);
   app.route("/v1/teams", teamRoutes);
   app.route("/v1/api-keys", apiKeyRoutes);

@@ -1,8 +1,11 @@
-/** One CSV field, quoted when needed (RFC 4180), and defused against spreadsheet formula injection. */
+/** Codes and ids: kept exactly as they are, so an export reads back unchanged. */
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** One CSV field, quoted when needed (RFC 4180); free text is defused against spreadsheet formula injection. */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return "";
   let text = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(text) && typeof value === "string") text = `'${text}`;
+  if (typeof value === "string" && !TOKEN.test(text) && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

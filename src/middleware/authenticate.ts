@@ -100,7 +100,11 @@ async function userActor(c: Context<AppEnv>, credential: string): Promise<Actor>
   };
 }
 
+/** The only routes under /v1 reachable without a credential. */
+export const PUBLIC_PATHS = new Set(["/v1/auth/signup", "/v1/auth/login", "/v1/auth/refresh"]);
+
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  if (PUBLIC_PATHS.has(c.req.path)) return next();
   const credential = credentialOf(c);
   if (!credential) throw new ApiError("invalid_api_key", "No credential: send Authorization: Bearer <key or token>, or X-API-Key.");
   const actor = credential.startsWith("vf_") ? await keyActor(c, credential) : await userActor(c, credential);

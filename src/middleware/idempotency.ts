@@ -1,5 +1,6 @@
 // Idempotency-Key on POST/PATCH: the same key with the same method, path and body replays the first answer;
-// anything else with that key is refused. Scoped to the credential's team (a user without one: to the user).
+// anything else with that key is refused. Scoped to the credential's team (a user without one: to the user;
+// sign-up, login and refresh, which have no credential, share one scope where the body tells callers apart).
 import { createMiddleware } from "hono/factory";
 import type { StatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env";
@@ -18,8 +19,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   // A preview persists nothing, so there is nothing to protect from a retry.
   if (c.req.header("Vauchflow-Dry-Run")?.trim().toLowerCase() === "true") return next();
-  const actor = c.get("actor");
-  const scope = actor.teamId ?? (actor.kind === "user" ? `user:${actor.userId}` : actor.keyId);
+  const actor = c.get("actor") as AppEnv["Variables"]["actor"] | undefined;
+  const scope = !actor ? "public" : (actor.teamId ?? (actor.kind === "user" ? `user:${actor.userId}` : actor.keyId));
   const url = new URL(c.req.url);
   const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${await c.req.text()}`);
   const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${scope}:${key}`));

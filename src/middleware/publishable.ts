@@ -35,7 +35,7 @@ export async function validatePreflight(c: Context<AppEnv>) {
 
 export const publishableGate = createMiddleware<AppEnv>(async (c, next) => {
   const actor = c.get("actor");
-  if (actor.kind !== "api_key" || actor.keyType !== "publishable") return next();
+  if (actor?.kind !== "api_key" || actor.keyType !== "publishable") return next();
   if (c.req.method !== "POST" || !VALIDATE_PATH.test(c.req.path)) {
     throw new ApiError("key_type_not_allowed", "A publishable key may only call POST /v1/vouchers/{code}/validate.");
   }

@@ -6,7 +6,8 @@ import { SCOPES, type Scope } from "../lib/scopes";
 export const ROLE_SCOPES: Record<Role, Scope[]> = {
   owner: [...SCOPES],
   admin: [...SCOPES],
-  developer: [...SCOPES],
+  // Everything but deciding approvals, so a developer cannot approve, nor mint a key that can.
+  developer: SCOPES.filter((s) => s !== "write:approvals"),
   viewer: SCOPES.filter((s) => s.startsWith("read:")),
 };
 

@@ -140,8 +140,10 @@ export async function createAgentKey(ctx: ServiceContext, input: { name: string;
   requireKeyManager(ctx.actor, "write:api_keys");
   requireRole(ctx.actor, ["owner", "admin"]);
   const expiresAt = Date.now() + (input.ttl_days ?? 7) * 86_400_000;
-  checkMintingPower(ctx.actor, input.scopes, expiresAt, null);
-  return insertKey(ctx, { name: input.name, type: "agent", scopes: input.scopes, allowedOrigins: [], rateLimit: null, expiresAt });
+  // An agent key made by a rate-limited key inherits that limit rather than the (possibly higher) default.
+  const rateLimit = ctx.actor.kind === "api_key" ? ctx.actor.rateLimitPerMinute : null;
+  checkMintingPower(ctx.actor, input.scopes, expiresAt, rateLimit);
+  return insertKey(ctx, { name: input.name, type: "agent", scopes: input.scopes, allowedOrigins: [], rateLimit, expiresAt });
 }
 
 const activeKey = (teamId: string, now: number) =>

@@ -21,13 +21,13 @@ function countingEnv(real: Env, counts: Counts): Env {
       };
     },
   });
-  const namespace = <N extends DurableObjectNamespace<any>>(ns: N, name: string): N =>
+  const namespace = <N extends object>(ns: N, name: string): N =>
     new Proxy(ns, {
       get(target, prop) {
         const value = Reflect.get(target, prop);
         if (prop !== "get") return typeof value === "function" ? value.bind(target) : value;
         return (id: DurableObjectId) => {
-          const stub = target.get(id);
+          const stub = (target as unknown as DurableObjectNamespace).get(id);
           return new Proxy(stub, {
             get(s, method) {
               const fn = Reflect.get(s, method);

@@ -430,6 +430,18 @@ describe("POST /v1/vouchers/{code}/rollback", () => {
     expect(await balanceOf(admin.key, v.code)).toBe(0);
   });
 
+  it("works on a voucher deactivated or expired since the redemption", async () => {
+    const { admin } = await newTeam();
+    const v = await createVoucher(admin.key, { redemption_limit: 2 });
+    const r1 = await redeemOk(admin.key, v.code, { order: order() });
+    const r2 = await redeemOk(admin.key, v.code, { order: order() });
+    expect((await call("PATCH", `/v1/vouchers/${v.code}`, { token: admin.key, body: { active: false } })).status).toBe(200);
+    expect((await rollback(admin.key, v.code, { redemption_id: r1.id })).body.status).toBe("rolled_back");
+    expect((await call("PATCH", `/v1/vouchers/${v.code}`, { token: admin.key, body: { active: true, expires_at: hourAgo() } })).status).toBe(200);
+    expect((await rollback(admin.key, v.code, { redemption_id: r2.id })).body.status).toBe("rolled_back");
+    expect(await countOf(admin.key, v.code)).toBe(0);
+  });
+
   it("twice → 409 already_rolled_back, and nothing is restored a second time", async () => {
     const { admin } = await newTeam();
     const v = await createVoucher(admin.key, { redemption_limit: 5 });

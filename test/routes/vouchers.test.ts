@@ -211,6 +211,14 @@ describe("POST /v1/vouchers — validation errors (400 with details)", () => {
     expectInvalidAt(await post(admin.key, { discount: { type: "percent", percent_off: 10, bonus: 1 } }), "discount.bonus");
   });
 
+  it("a gift card needs gift_card.amount and a currency", async () => {
+    const { admin } = await newTeam();
+    expectInvalidAt(await post(admin.key, { type: "gift_card", gift_card: { amount: 5000 } }), "currency");
+    expectInvalidAt(await post(admin.key, { type: "gift_card", currency: "EUR" }), "gift_card");
+    expectInvalidAt(await post(admin.key, { type: "gift_card", gift_card: { amount: 0 }, currency: "EUR" }), "gift_card.amount");
+    expect((await list(admin.key)).data).toEqual([]);
+  });
+
   it("a discount on a gift card names discount", async () => {
     const { admin } = await newTeam();
     const res = await post(admin.key, { type: "gift_card", gift_card: { amount: 5000 }, currency: "EUR", discount: { type: "percent", percent_off: 10 } });
@@ -489,6 +497,7 @@ describe("GET /v1/vouchers?format=csv", () => {
     const res = await call("GET", "/v1/vouchers?format=csv&code_prefix=csv-", { token: admin.key });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^text\/csv/);
+    expect(res.headers.get("Request-Id")).toMatch(/^req_/);
     expect(typeof res.body).toBe("string");
     const lines = (res.body as string).split(/\r?\n/).filter((l) => l.length > 0);
     const header = lines[0]!.split(",");
