@@ -98,12 +98,22 @@ export type SecuredRoute<R = any> = {
   ok: number;
   /** Secret keys are accepted when they hold `scope`; `alsoHolds` is what the body needs besides it. */
   secret?: { scope: Scope; alsoHolds?: Scope[] };
-  /** Agent keys are accepted when they hold `scope`. */
-  agent?: { scope: Scope; alsoHolds?: Scope[] };
-  /** Dashboard users are accepted as owners; `deniedRoles` get 403 insufficient_role. */
-  user?: { deniedRoles?: Role[] };
-  /** The path names a resource of team A (a key, a team): another team gets 404 and the resource is untouched. */
+  /**
+   * Agent keys are accepted when they hold `scope`. `queued`: the default approval policy (API.md §8) sends the
+   * request to the approval queue, so a sufficient agent key gets 202 pending_approval instead of `ok`.
+   */
+  agent?: { scope: Scope; alsoHolds?: Scope[]; queued?: boolean };
+  /** Dashboard users are accepted as owners and `allowedRoles`; `deniedRoles` get 403 insufficient_role. */
+  user?: { deniedRoles?: Role[]; allowedRoles?: Role[] };
+  /**
+   * The request names a resource of team A (a key, a team, a voucher; in its path or its body): another team
+   * gets 404 and the resource is untouched.
+   */
   targetsResource?: boolean;
+  /** The `error` of that 404 (voucher routes answer voucher_not_found). Default not_found. */
+  notFoundError?: string;
+  /** A list route: team A's page holds an item matching this; team B's never does. */
+  listed?: (resource: R) => Record<string, unknown>;
 };
 
 export const route = <R>(spec: SecuredRoute<R>): SecuredRoute<R> => spec;
@@ -131,8 +141,36 @@ const revoke = async (team: Team, id: string) =>
 
 /** A key allowed to call the route if any key is; otherwise an admin key (which the route refuses with 403). */
 async function bestKey(spec: SecuredRoute, team: Team) {
-  if (spec.secret) return mintKey(team, { type: "secret", scopes: [spec.secret.scope, ...(spec.secret.alsoHolds ?? [])] });
-  return mintKey(team, { type: "secret", scopes: ["admin"] });
+  return mintKey(team, { type: "secret", scopes: scopesOf(spec) });
+}
+
+const scopesOf = (spec: SecuredRoute) => (spec.secret ? [spec.secret.scope, ...(spec.secret.alsoHolds ?? [])] : ["admin"]);
+
+const EXPIRY_LEAD_MS = 3000;
+
+/**
+ * The expired-key case of every route of one table, sharing a single wait: each route still gets its own team,
+ * resource and key (holding what the route needs), all minted to expire at the same instant.
+ */
+function sharedExpiredKeys(routes: SecuredRoute[]) {
+  let prepared: Promise<Map<SecuredRoute, Promise<{ send: Arranged<unknown>["send"]; key: string }>>> | undefined;
+  async function prepare() {
+    const arranged = routes.map((spec) => arrange(spec));
+    await Promise.allSettled(arranged);
+    const expiresAt = Date.now() + EXPIRY_LEAD_MS;
+    const cases = routes.map((spec, i) =>
+      arranged[i]!.then(async ({ send, team }) => {
+        const key = await mintKey(team, { type: "secret", scopes: scopesOf(spec), expires_at: new Date(expiresAt).toISOString() });
+        // Rendered to the second (RFC 3339), never later than the real expiry.
+        expect(Date.parse(key.expires_at ?? "")).toBe(Math.floor(expiresAt / 1000) * 1000);
+        return { send, key: key.key };
+      }),
+    );
+    await Promise.allSettled(cases);
+    await sleep(Math.max(0, expiresAt - Date.now()) + 150);
+    return new Map(routes.map((spec, i) => [spec, cases[i]!]));
+  }
+  return async (spec: SecuredRoute) => (await (prepared ??= prepare())).get(spec)!;
 }
 
 /** A credential of team A that may call the route, to check a refused request left the resource untouched. */
@@ -141,6 +179,7 @@ function sufficient(spec: SecuredRoute, team: Team): CallOptions {
 }
 
 export function describeSecurity(routes: SecuredRoute[]) {
+  const expiredKey = sharedExpiredKeys(routes);
   for (const spec of routes) {
     describe(`security: ${spec.method} ${spec.path}`, () => {
       it("no credential → 401 invalid_api_key", async () => {
@@ -198,14 +237,9 @@ export function describeSecurity(routes: SecuredRoute[]) {
       });
 
       it("expired key → 401", async () => {
-        const { send, team } = await arrange(spec);
-        const expiresAt = Date.now() + 1000;
-        const scopes = spec.secret ? [spec.secret.scope, ...(spec.secret.alsoHolds ?? [])] : ["admin"];
-        const key = await mintKey(team, { type: "secret", scopes, expires_at: new Date(expiresAt).toISOString() });
-        // Rendered to the second (RFC 3339), never later than the real expiry.
-        expect(Date.parse(key.expires_at ?? "")).toBe(Math.floor(expiresAt / 1000) * 1000);
-        await sleep(Math.max(0, expiresAt - Date.now()) + 150);
-        expectInvalidKey(await send({ token: key.key }));
+        const { send, key } = await expiredKey(spec);
+        expectInvalidKey(await send({ token: key }));
+        expectInvalidKey(await send({ headers: { "X-API-Key": key } }));
       });
 
       it("key of the other environment (vf_sk_live_ on staging) → 401 naming the mismatch", async () => {
@@ -252,13 +286,20 @@ export function describeSecurity(routes: SecuredRoute[]) {
         const path = kind === "secret" ? "/v1/api-keys" : "/v1/api-keys/agent";
         const type = kind === "secret" ? { type: "secret" } : {};
 
-        it(`${kind} key holding only ${holds.join(", ")} → ${spec.ok} (also via X-API-Key)`, async () => {
+        const queued = kind === "agent" && spec.agent?.queued === true;
+        const ok = queued ? 202 : spec.ok;
+
+        it(`${kind} key holding only ${holds.join(", ")} → ${queued ? "202 pending_approval" : ok} (also via X-API-Key)`, async () => {
           const { send, team } = await arrange(spec);
           const key = await mintKey(team, { ...type, scopes: holds }, path);
           const res = await send({ token: key.key });
-          expect(res.status, JSON.stringify(res.body)).toBe(spec.ok);
+          expect(res.status, JSON.stringify(res.body)).toBe(ok);
           expect(res.headers.get("Request-Id")).toMatch(/^req_/);
-          if (spec.method === "GET") expect((await send({ headers: { "X-API-Key": key.key } })).status).toBe(spec.ok);
+          if (queued) {
+            expect(res.body).toMatchObject({ approval_id: expect.stringMatching(/^apr_/), status: "pending_approval" });
+            expect(Number.isNaN(Date.parse(res.body.expires_at))).toBe(false);
+          }
+          if (spec.method === "GET") expect((await send({ headers: { "X-API-Key": key.key } })).status).toBe(ok);
         });
 
         it(`${kind} key holding every scope but ${needs.scope} → 403 insufficient_scope`, async () => {
@@ -277,6 +318,15 @@ export function describeSecurity(routes: SecuredRoute[]) {
           expect(res.status, JSON.stringify(res.body)).toBe(spec.ok);
           expect(res.headers.get("Request-Id")).toMatch(/^req_/);
         });
+
+        for (const role of spec.user.allowedRoles ?? []) {
+          it(`${role} → ${spec.ok}`, async () => {
+            const { send, team } = await arrange(spec);
+            const member = await addMember(team.owner.accessToken, team.owner.teamId, role);
+            const res = await send(asUser(member, team.owner.teamId));
+            expect(res.status, JSON.stringify(res.body)).toBe(spec.ok);
+          });
+        }
 
         for (const role of spec.user.deniedRoles ?? []) {
           it(`${role} → 403 insufficient_role`, async () => {
@@ -335,11 +385,33 @@ export function describeSecurity(routes: SecuredRoute[]) {
           it(`${who} on team A's resource → 404, and the resource is untouched`, async () => {
             const { send, team } = await arrange(spec);
             const other = await newTeam();
-            expectApiError(await send(credential(other)), 404, "not_found");
+            expectApiError(await send(credential(other)), 404, spec.notFoundError ?? "not_found");
             const res = await send(sufficient(spec, team));
             expect(res.status, JSON.stringify(res.body)).toBe(spec.ok);
           });
         }
+      }
+
+      if (spec.listed) {
+        const listed = spec.listed;
+        it("team A's list shows its resource; team B's (secret key or owner) never does", async () => {
+          const { send, team, resource } = await arrange(spec);
+          const item = expect.objectContaining(listed(resource));
+          const own = await send(sufficient(spec, team));
+          expect(own.status, JSON.stringify(own.body)).toBe(spec.ok);
+          expect(own.body.data).toContainEqual(item);
+          const other = await newTeam();
+          const outsiders: CallOptions[] = [];
+          if (spec.secret) outsiders.push({ token: other.admin.key });
+          if (spec.user) outsiders.push({ token: other.owner.accessToken });
+          expect(outsiders.length).toBeGreaterThan(0);
+          for (const credential of outsiders) {
+            const res = await send(credential);
+            expect(res.status, JSON.stringify(res.body)).toBe(spec.ok);
+            expect(Array.isArray(res.body.data)).toBe(true);
+            expect(res.body.data).not.toContainEqual(item);
+          }
+        });
       }
     });
   }

@@ -1,0 +1,52 @@
+// Writes the measured part of BENCHMARKS.md between its markers, leaving the written analysis around it intact.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import type { Run } from "./load.ts";
+
+export type Report = {
+  runs: { run: Run; floor: Run | null }[];
+  bulk: { count: number; status: string; seconds: number }[];
+  exports: { count: number; rows: number; bytes: number; seconds: number; rssBeforeMiB: number; rssPeakMiB: number }[];
+  bundle: { bytes: number; gzipBytes: number };
+  seconds: number;
+};
+
+const FILE = new URL("../../BENCHMARKS.md", import.meta.url).pathname;
+const START = "<!-- bench:start -->";
+const END = "<!-- bench:end -->";
+const GOALS: Record<string, number> = { "validate, one warm voucher": 0.5, "redeem storm, one hot voucher": 0.4 };
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+export function writeReport(r: Report) {
+  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+  const lines = [
+    START,
+    `Measured ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} on ${machine}. Each run: ${r.seconds} s of autocannon against local workerd (Miniflare, no dev proxy), load generator on the same machine.`,
+    "",
+    "| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | floor | ratio to floor | goal |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+    ...r.runs.map(({ run, floor }) => {
+      const ratio = floor ? run.rps / floor.rps : null;
+      const goal = GOALS[run.name];
+      const verdict = goal === undefined || ratio === null ? "" : `≥ ${goal} ${ratio >= goal ? "met" : "missed"}`;
+      return `| ${run.name} | ${run.connections} | ${run.rps} | ${run.p50} | ${run.p99} | ${run.failed} | ${floor ? floor.name.replace("floor: ", "") : "—"} | ${ratio === null ? "—" : ratio.toFixed(2)} | ${verdict} |`;
+    }),
+    "",
+    "| bulk job | status | 202 → completed |",
+    "| ---: | --- | ---: |",
+    ...r.bulk.map((b) => `| ${b.count.toLocaleString("en")} codes | ${b.status} | ${b.seconds.toFixed(1)} s${b.count === 50_000 ? (b.seconds < 20 ? " (goal < 20 s: met)" : " (goal < 20 s: missed)") : ""} |`),
+    "",
+    "| CSV export | rows | size | time | workerd RSS before → peak |",
+    "| ---: | ---: | ---: | ---: | ---: |",
+    ...r.exports.map((e) => `| ${e.count.toLocaleString("en")} vouchers | ${e.rows} | ${kib(e.bytes)} | ${e.seconds.toFixed(1)} s | ${e.rssBeforeMiB.toFixed(0)} → ${e.rssPeakMiB.toFixed(0)} MiB |`),
+    "",
+    `Worker bundle: ${kib(r.bundle.bytes)}, ${kib(r.bundle.gzipBytes)} gzipped.`,
+    END,
+  ];
+  const previous = existsSync(FILE) ? readFileSync(FILE, "utf8") : `# Benchmarks\n\n${START}\n${END}\n`;
+  const [before, rest] = previous.includes(START) ? previous.split(START) : [`${previous}\n`, `${END}`];
+  const after = rest!.includes(END) ? rest!.split(END)[1] : "";
+  writeFileSync(FILE, `${before}${lines.join("\n")}${after}`);
+  console.log(lines.join("\n"));
+}

@@ -1,0 +1,68 @@
+// Builds the API worker and the floor worker with wrangler, and runs both in one local workerd through
+// Miniflare's API (no wrangler dev proxy in front), with local D1, Durable Objects and Queues.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const OUT = join(ROOT, "dist/bench");
+const COMPATIBILITY = { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"] };
+
+function build(config: string, outdir: string): string {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", config, "--outdir", outdir], { cwd: ROOT, stdio: "pipe" });
+  return join(outdir, readdirSync(outdir).find((f) => f.endsWith(".js"))!);
+}
+
+export async function startServers() {
+  const appScript = build("wrangler.toml", join(OUT, "app"));
+  const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, "floor"));
+  const sqlite = (className: string) => ({ className, useSQLite: true });
+  const app = new Miniflare(convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    workers: [
+      {
+        name: "vauchflow",
+        modules: true,
+        scriptPath: appScript,
+        ...COMPATIBILITY,
+        bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
+        d1Databases: { DB: "bench" },
+        durableObjects: {
+          CREDENTIALS: sqlite("CredentialObject"),
+          IDEMPOTENCY: sqlite("IdempotencyObject"),
+          VOUCHERS: sqlite("VoucherObject"),
+          CAMPAIGNS: sqlite("CampaignObject"),
+        },
+        queueProducers: { BULK_QUEUE: "vauchflow-bulk-local", WEBHOOK_QUEUE: "vauchflow-webhooks-local", AUDIT_QUEUE: "vauchflow-audit-local" },
+        queueConsumers: {
+          "vauchflow-bulk-local": { maxBatchSize: 5, maxBatchTimeout: 1, maxRetries: 10 },
+          "vauchflow-audit-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
+        },
+      },
+    ],
+  }));
+  const floor = new Miniflare(convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    modules: true,
+    scriptPath: floorScript,
+    ...COMPATIBILITY,
+    durableObjects: { FLOOR: sqlite("FloorObject") },
+  }));
+  const [appUrl, floorUrl] = await Promise.all([app.ready, floor.ready]);
+  const db = await app.getD1Database("DB", "vauchflow");
+  for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint")) {
+      if (statement.trim()) await db.prepare(statement).run();
+    }
+  }
+  const origin = (u: URL) => u.toString().replace(/\/$/, "");
+  return {
+    appUrl: origin(appUrl),
+    floorUrl: origin(floorUrl),
+    appScript,
+    dispose: () => Promise.all([app.dispose(), floor.dispose()]),
+  };
+}
