@@ -30,6 +30,8 @@ export type AuthResult =
 export const RATE_WINDOW_MS = 60_000;
 type RateWindow = { start: number; count: number };
 
+/** How often, at most, the rate window is checkpointed to the object's storage. */
+const PERSIST_INTERVAL_MS = 250;
 /** How often, at most, a key's last_used_at is written back to D1. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -37,6 +39,7 @@ export class CredentialObject extends DurableObject<Env> {
   private state: KeyState | null | undefined;
   private lastTouch = 0;
   private window: RateWindow | undefined;
+  private persistTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -73,8 +76,9 @@ export class CredentialObject extends DurableObject<Env> {
 
   /**
    * Fixed window anchored at the first request after the previous window ended. The object handles one call at a
-   * time, so no window ever admits more than the limit, whatever the concurrency. The window is persisted without
-   * holding the response (allowUnconfirmed) so a restarted object resumes it.
+   * time, so no window ever admits more than the limit, whatever the concurrency. The window is checkpointed to
+   * storage at most every PERSIST_INTERVAL_MS, off the response path, so a restarted object resumes it; a write per
+   * request would cost about as much as the whole rest of authentication (see BENCHMARKS.md).
    */
   private async admit(limit: number, now: number): Promise<RateDecision> {
     this.window ??= (await this.ctx.storage.get<RateWindow>("rate_window")) ?? { start: 0, count: 0 };
@@ -86,7 +90,7 @@ export class CredentialObject extends DurableObject<Env> {
     const resetSeconds = Math.max(1, Math.ceil((window.start + RATE_WINDOW_MS - now) / 1000));
     if (window.count >= limit) return { allowed: false, limit, remaining: 0, resetSeconds };
     window.count += 1;
-    void this.ctx.storage.put("rate_window", { ...window }, { allowUnconfirmed: true });
+    this.schedulePersist();
     return { allowed: true, limit, remaining: limit - window.count, resetSeconds };
   }
 
@@ -109,6 +113,14 @@ export class CredentialObject extends DurableObject<Env> {
   async revoke(keyId: string, at: number): Promise<void> {
     const state = await this.load(keyId);
     if (state && state.revokedAt === null) this.save({ ...state, revokedAt: at });
+  }
+
+  private schedulePersist() {
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      if (this.window) void this.ctx.storage.put("rate_window", { ...this.window }, { allowUnconfirmed: true });
+    }, PERSIST_INTERVAL_MS);
   }
 
   private save(state: KeyState) {

@@ -163,11 +163,18 @@ describe("rate limit (API.md §4)", () => {
     expect(rateHeaders(fromOther)).toMatchObject({ q: 500, r: 499 });
   });
 
-  it("an object that restarts (in-memory state lost) resumes its persisted window", async () => {
+  it("an object that restarts (in-memory state lost) resumes its checkpointed window", async () => {
     const { owner } = await newTeam();
     const key = await createKey(owner.accessToken, { name: "restarts", rate_limit_per_minute: 3 });
     for (let i = 0; i < 3; i++) expect((await probe(key.key)).status).toBe(200);
     const stub = env.CREDENTIALS.get(env.CREDENTIALS.idFromName(key.id));
+    // The window is checkpointed off the response path (at most every 250 ms): wait for the checkpoint.
+    let checkpointed = 0;
+    for (let i = 0; i < 100 && checkpointed < 3; i++) {
+      checkpointed = await runInDurableObject(stub, async (_instance, state) => (await state.storage.get<{ count: number }>("rate_window"))?.count ?? 0);
+      if (checkpointed < 3) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(checkpointed).toBe(3);
     await runInDurableObject(stub, async (instance) => {
       const held = instance as unknown as WithWindow & { state: unknown };
       held.window = undefined;
