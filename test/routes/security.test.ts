@@ -1,7 +1,8 @@
-// The shared security cases, applied to every authenticated route that exists.
+// The shared security cases, applied to every authenticated route that exists. POST /v1/vouchers/{code}/validate,
+// which publishable keys may call, has its own cases in voucher-isolation.test.ts.
 import { expect } from "vitest";
 import { addMember, call, createKey, signUp } from "../helpers/api";
-import { createCampaign, waitForJob } from "../helpers/campaigns";
+import { createCampaign, parseCsv, waitForJob } from "../helpers/campaigns";
 import { uniqueId } from "../helpers/guarantees";
 import { describeSecurity, route, type Team } from "../helpers/security";
 import { createVoucher, order, redeemOk } from "../helpers/vouchers";
@@ -23,14 +24,16 @@ const customerInTeamA = async (team: Team) => {
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return { customerId: id };
 };
-/** A bulk job of a few codes in one of team A's campaigns; `finished` waits until it completed. */
-const bulkJobInTeamA = (finished: boolean) => async (team: Team) => {
+const JOB_COUNT = 3;
+/** A bulk job of a few codes in one of team A's campaigns. */
+const bulkJobInTeamA = async (team: Team) => {
   const { campaignId } = await campaignInTeamA(team);
-  const res = await call("POST", "/v1/vouchers/bulk", { token: team.admin.key, body: { campaign_id: campaignId, count: 3 } });
+  const res = await call("POST", "/v1/vouchers/bulk", { token: team.admin.key, body: { campaign_id: campaignId, count: JOB_COUNT } });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
-  if (finished) expect((await waitForJob(team.admin.key, res.body.id)).status).toBe("completed");
   return { jobId: res.body.id as string };
 };
+const jobCompleted = async (r: { jobId: string }, team: Team) =>
+  expect((await waitForJob(team.admin.key, r.jobId)).status).toBe("completed");
 
 describeSecurity([
   route({ method: "GET", path: "/v1/auth/me", url: () => "/v1/auth/me", ok: 200, user: {} }),
@@ -116,6 +119,8 @@ describeSecurity([
     setup: keyInTeamA,
     url: (r) => `/v1/api-keys/${r.keyId}/audit-log`,
     ok: 200,
+    // The target key never made a request: its log is empty, and never shows the caller's own requests.
+    answers: (res) => expect(res.body).toMatchObject({ data: [], has_more: false, next_cursor: null }),
     secret: { scope: "read:api_keys" },
     user: { allowedRoles: ["viewer"] },
     targetsResource: true,
@@ -128,6 +133,7 @@ describeSecurity([
     url: () => "/v1/customers",
     body: (r) => ({ id: r.customerId }),
     ok: 201,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.customerId, object: "customer" }),
     secret: { scope: "write:customers" },
     agent: { scope: "write:customers" },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -138,6 +144,7 @@ describeSecurity([
     setup: customerInTeamA,
     url: (r) => `/v1/customers/${r.customerId}`,
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.customerId, object: "customer", redemptions_count: 0 }),
     secret: { scope: "read:customers" },
     agent: { scope: "read:customers" },
     user: { allowedRoles: ["viewer"] },
@@ -149,6 +156,7 @@ describeSecurity([
     setup: customerInTeamA,
     url: (r) => `/v1/customers/${r.customerId}/redemptions`,
     ok: 200,
+    answers: (res) => expect(res.body).toMatchObject({ data: [], has_more: false }),
     secret: { scope: "read:customers" },
     agent: { scope: "read:customers" },
     user: { allowedRoles: ["viewer"] },
@@ -163,6 +171,7 @@ describeSecurity([
     url: () => "/v1/vouchers",
     body: (r) => ({ campaign_id: r.campaignId }),
     ok: 201,
+    answers: (res, r) => expect(res.body).toMatchObject({ object: "voucher", campaign_id: r.campaignId }),
     secret: { scope: "write:vouchers" },
     agent: { scope: "write:vouchers" },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -181,10 +190,25 @@ describeSecurity([
   }),
   route({
     method: "GET",
+    path: "/v1/vouchers?format=csv",
+    setup: voucherInTeamA,
+    url: () => "/v1/vouchers?format=csv",
+    ok: 200,
+    answers: (res, r) => {
+      expect(res.headers.get("Content-Type")).toMatch(/^text\/csv/);
+      expect(parseCsv(res.body).map((row) => row[1])).toContain(r.code);
+    },
+    secret: { scope: "read:vouchers" },
+    agent: { scope: "read:vouchers" },
+    user: { allowedRoles: ["viewer"] },
+  }),
+  route({
+    method: "GET",
     path: "/v1/vouchers/{code}",
     setup: voucherInTeamA,
     url: (r) => `/v1/vouchers/${r.code}`,
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ object: "voucher", code: r.code }),
     secret: { scope: "read:vouchers" },
     agent: { scope: "read:vouchers" },
     user: { allowedRoles: ["viewer"] },
@@ -198,6 +222,7 @@ describeSecurity([
     url: (r) => `/v1/vouchers/${r.code}`,
     body: () => ({ metadata: { touched: "yes" } }),
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ code: r.code, metadata: { touched: "yes" } }),
     secret: { scope: "write:vouchers" },
     agent: { scope: "write:vouchers" },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -211,6 +236,7 @@ describeSecurity([
     url: (r) => `/v1/vouchers/${r.code}/redeem`,
     body: (r) => ({ order: r.order }),
     ok: 201,
+    answers: (res, r) => expect(res.body).toMatchObject({ object: "redemption", status: "redeemed", code: r.code }),
     secret: { scope: "redeem:vouchers" },
     agent: { scope: "redeem:vouchers" },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -224,6 +250,7 @@ describeSecurity([
     url: (r) => `/v1/vouchers/${r.code}/rollback`,
     body: (r) => ({ redemption_id: r.redemptionId }),
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.redemptionId, status: "rolled_back" }),
     secret: { scope: "redeem:vouchers" },
     agent: { scope: "redeem:vouchers" },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -235,8 +262,9 @@ describeSecurity([
     path: "/v1/vouchers/bulk",
     setup: campaignInTeamA,
     url: () => "/v1/vouchers/bulk",
-    body: (r) => ({ campaign_id: r.campaignId, count: 3 }),
+    body: (r) => ({ campaign_id: r.campaignId, count: JOB_COUNT }),
     ok: 202,
+    answers: (res, r) => expect(res.body).toMatchObject({ object: "job", campaign_id: r.campaignId, count: JOB_COUNT }),
     secret: { scope: "write:vouchers" },
     agent: { scope: "write:vouchers", queued: true },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -270,6 +298,7 @@ describeSecurity([
     setup: campaignInTeamA,
     url: (r) => `/v1/campaigns/${r.campaignId}`,
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.campaignId, object: "campaign", stats: { vouchers_count: 0 } }),
     secret: { scope: "read:campaigns" },
     agent: { scope: "read:campaigns" },
     user: { allowedRoles: ["viewer"] },
@@ -282,6 +311,7 @@ describeSecurity([
     url: (r) => `/v1/campaigns/${r.campaignId}`,
     body: () => ({ name: "Renamed" }),
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.campaignId, name: "Renamed" }),
     secret: { scope: "write:campaigns" },
     agent: { scope: "write:campaigns", queued: true },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -294,6 +324,7 @@ describeSecurity([
     url: (r) => `/v1/campaigns/${r.campaignId}/pause`,
     body: () => ({ paused: true }),
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.campaignId, status: "paused" }),
     secret: { scope: "write:campaigns" },
     agent: { scope: "write:campaigns", queued: true },
     user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
@@ -303,9 +334,10 @@ describeSecurity([
   route({
     method: "GET",
     path: "/v1/jobs/{id}",
-    setup: bulkJobInTeamA(false),
+    setup: bulkJobInTeamA,
     url: (r) => `/v1/jobs/${r.jobId}`,
     ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.jobId, object: "job", count: JOB_COUNT }),
     secret: { scope: "read:vouchers" },
     agent: { scope: "read:vouchers" },
     user: { allowedRoles: ["viewer"] },
@@ -314,9 +346,17 @@ describeSecurity([
   route({
     method: "GET",
     path: "/v1/jobs/{id}/codes",
-    setup: bulkJobInTeamA(true),
+    setup: bulkJobInTeamA,
+    ready: jobCompleted,
     url: (r) => `/v1/jobs/${r.jobId}/codes`,
     ok: 200,
+    answers: (res) => {
+      expect(res.headers.get("Content-Type")).toMatch(/^text\/csv/);
+      const rows = parseCsv(res.body);
+      expect(rows[0]).toEqual(["code", "voucher_id"]);
+      expect(new Set(rows.slice(1).map(([code]) => code)).size).toBe(JOB_COUNT);
+      for (const [, voucherId] of rows.slice(1)) expect(voucherId).toMatch(/^vch_/);
+    },
     secret: { scope: "read:vouchers" },
     agent: { scope: "read:vouchers" },
     user: { allowedRoles: ["viewer"] },

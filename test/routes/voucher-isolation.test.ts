@@ -25,6 +25,7 @@ async function teamWithHistory() {
   return { a, code, customerId, voucher, redemption };
 }
 
+// The generated security cases of the other voucher and customer routes are in test/routes/security.test.ts.
 describe("tenant isolation: team B never reaches team A's vouchers", () => {
   it("GET, PATCH, validate, redeem and rollback of A's code → 404 voucher_not_found for B; A's voucher is untouched", async () => {
     const { a, code, voucher, redemption } = await teamWithHistory();
@@ -199,109 +200,3 @@ const withCustomer = async (team: Team) => {
   expect((await call("POST", "/v1/customers", { token: team.admin.key, body: { id } })).status).toBe(201);
   return { id };
 };
-
-describeSecurity([
-  route({
-    method: "POST",
-    path: "/v1/vouchers",
-    url: () => "/v1/vouchers",
-    body: () => ({ discount: { type: "percent", percent_off: 10 } }),
-    ok: 201,
-    secret: { scope: "write:vouchers" },
-    agent: { scope: "write:vouchers" },
-    user: { deniedRoles: ["viewer"] },
-  }),
-  route({
-    method: "GET",
-    path: "/v1/vouchers",
-    url: () => "/v1/vouchers",
-    ok: 200,
-    secret: { scope: "read:vouchers" },
-    agent: { scope: "read:vouchers" },
-    user: {},
-  }),
-  route({
-    method: "GET",
-    path: "/v1/vouchers?format=csv",
-    url: () => "/v1/vouchers?format=csv",
-    ok: 200,
-    secret: { scope: "read:vouchers" },
-    agent: { scope: "read:vouchers" },
-    user: {},
-  }),
-  route({
-    method: "GET",
-    path: "/v1/vouchers/{code}",
-    setup: withVoucher,
-    url: (r) => `/v1/vouchers/${r.code}`,
-    ok: 200,
-    secret: { scope: "read:vouchers" },
-    agent: { scope: "read:vouchers" },
-    user: {},
-  }),
-  route({
-    method: "PATCH",
-    path: "/v1/vouchers/{code}",
-    setup: withVoucher,
-    url: (r) => `/v1/vouchers/${r.code}`,
-    body: () => ({ metadata: { touched: "yes" } }),
-    ok: 200,
-    secret: { scope: "write:vouchers" },
-    agent: { scope: "write:vouchers" },
-    user: { deniedRoles: ["viewer"] },
-  }),
-  route({
-    method: "POST",
-    path: "/v1/vouchers/{code}/redeem",
-    setup: withVoucher,
-    url: (r) => `/v1/vouchers/${r.code}/redeem`,
-    body: () => ({ order: order() }),
-    ok: 201,
-    secret: { scope: "redeem:vouchers" },
-    agent: { scope: "redeem:vouchers" },
-    user: { deniedRoles: ["viewer"] },
-  }),
-  route({
-    method: "POST",
-    path: "/v1/vouchers/{code}/rollback",
-    setup: withRedemption,
-    url: (r) => `/v1/vouchers/${r.code}/rollback`,
-    body: (r) => ({ redemption_id: r.redemptionId }),
-    ok: 200,
-    secret: { scope: "redeem:vouchers" },
-    agent: { scope: "redeem:vouchers" },
-    user: { deniedRoles: ["viewer"] },
-  }),
-  route({
-    method: "POST",
-    path: "/v1/customers",
-    url: () => "/v1/customers",
-    body: () => ({ id: uniqueId() }),
-    ok: 201,
-    secret: { scope: "write:customers" },
-    agent: { scope: "write:customers" },
-    user: { deniedRoles: ["viewer"] },
-  }),
-  route({
-    method: "GET",
-    path: "/v1/customers/{id}",
-    setup: withCustomer,
-    url: (r) => `/v1/customers/${r.id}`,
-    ok: 200,
-    secret: { scope: "read:customers" },
-    agent: { scope: "read:customers" },
-    user: {},
-    targetsResource: true,
-  }),
-  route({
-    method: "GET",
-    path: "/v1/customers/{id}/redemptions",
-    setup: withCustomer,
-    url: (r) => `/v1/customers/${r.id}/redemptions`,
-    ok: 200,
-    secret: { scope: "read:customers" },
-    agent: { scope: "read:customers" },
-    user: {},
-    targetsResource: true,
-  }),
-]);
