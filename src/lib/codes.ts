@@ -24,3 +24,8 @@ export function randomCode(charset: string, length: number): string {
   }
   return out;
 }
+
+/** Escapes LIKE's wildcards (with `ESCAPE '\\'`), so codes containing _ match literally. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
+}

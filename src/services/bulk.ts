@@ -4,7 +4,8 @@ import { and, eq } from "drizzle-orm";
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { database, schema } from "../db/client";
-import { type CodePattern, codeSpace, fits } from "../lib/code-pattern";
+import { type CodePattern, codeSpace, fits, SPACE_MARGIN } from "../lib/code-pattern";
+import { escapeLike } from "../lib/codes";
 import { csvStream } from "../lib/csv";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
@@ -29,6 +30,15 @@ export function renderJob(job: JobRow, generated: number) {
   };
 }
 
+/** The team's codes of the pattern's shape (prefix, suffix, length): they take room in its space. */
+async function codesInPattern(db: D1Database, teamId: string, p: CodePattern): Promise<number> {
+  const row = await db
+    .prepare("SELECT count(*) AS n FROM vouchers WHERE team_id = ? AND length(code) = ? AND code LIKE ? ESCAPE '\\'")
+    .bind(teamId, p.prefix.length + p.length + p.suffix.length, `${escapeLike(p.prefix)}%${escapeLike(p.suffix)}`)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
 export const generatedCount = async (db: D1Database, jobId: string) =>
   (await db.prepare("SELECT count(*) AS n FROM vouchers WHERE bulk_job_id = ?").bind(jobId).first<{ n: number }>())?.n ?? 0;
 
@@ -37,10 +47,11 @@ export async function createBulkJob(ctx: ServiceContext, input: { campaign_id: s
   const teamId = requireTeam(ctx.actor);
   const campaign = await findCampaign(ctx, input.campaign_id);
   const pattern = input.code_pattern ?? (campaign.codePattern as CodePattern);
-  if (!fits(pattern, input.count)) {
+  const existing = await codesInPattern(ctx.env.DB, teamId, pattern);
+  if (!fits(pattern, input.count, existing)) {
     throw new ApiError(
       "code_space_too_small",
-      `The pattern allows ${codeSpace(pattern)} codes; ${input.count} need at least ${input.count * 10} (a 10× margin keeps random codes from colliding). Lengthen the pattern or widen its charset.`,
+      `The pattern allows ${codeSpace(pattern)} codes and the team already holds ${existing} of its shape; ${input.count} more need a space of at least ${(input.count + existing) * SPACE_MARGIN} (a ${SPACE_MARGIN}× margin keeps random codes from colliding). Lengthen the pattern or widen its charset.`,
       [{ path: "code_pattern.length", message: "too short for this count" }],
     );
   }

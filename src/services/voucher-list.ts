@@ -1,5 +1,6 @@
 // Listing vouchers from D1's listing copy: filters, cursor pages, and a streamed CSV export.
 import type { ServiceContext } from "../env";
+import { escapeLike } from "../lib/codes";
 import { csvStream } from "../lib/csv";
 import { requireScope, requireTeam } from "./access";
 import { definitionFromRow } from "./voucher-store";
@@ -24,8 +25,7 @@ function whereClause(teamId: string, f: VoucherFilters, now: number): { sql: str
   };
   add("team_id = ?", teamId);
   if (f.campaign_id) add("campaign_id = ?", f.campaign_id);
-  // Codes are A–Z 0–9 - _; escape the LIKE wildcard _ so the prefix is literal.
-  if (f.code_prefix) add("code LIKE ? ESCAPE '\\'", `${f.code_prefix.toUpperCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+  if (f.code_prefix) add("code LIKE ? ESCAPE '\\'", `${escapeLike(f.code_prefix.toUpperCase())}%`);
   if (f.created_after) add("created_at > ?", Date.parse(f.created_after));
   if (f.created_before) add("created_at < ?", Date.parse(f.created_before));
   if (f.status === "inactive") add("active = 0");

@@ -113,7 +113,8 @@ export async function createVoucher(ctx: ServiceContext, input: CreateVoucherInp
     }
     if (given) throw new ApiError("duplicate_code");
   }
-  throw new ApiError("internal_error", "Could not find a free code: try again.");
+  // Five random draws all taken: the pattern is (nearly) full.
+  throw new ApiError("code_space_too_small", "No free code was found in the campaign's code pattern: it is (nearly) full. Give a code, or widen the pattern.");
 }
 
 /** Inserts the voucher's row; false when the code is already taken in the team. */
