@@ -46,7 +46,12 @@ export type RollbackOutcome =
 export type VoucherPatch = { metadata?: Record<string, string>; expiresAt?: number | null; active?: boolean };
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
-const FLUSH_BATCH = 40;
+const FLUSH_BATCH = 100;
+/**
+ * How long a change waits before D1 is written, so that one D1 write carries every redemption of that second:
+ * a flush per redemption halved checkout throughput (BENCHMARKS.md). History and lists lag by about this much.
+ */
+const FLUSH_DELAY_MS = 1000;
 
 /** A redemption waiting on its campaign's answer: it holds its place so concurrent calls count it. */
 type Hold = { orderId: string | null; customerId: string | null; amount: number };
@@ -218,10 +223,10 @@ export class VoucherObject extends DurableObject<Env> {
     }
   }
 
-  private async armFlush() {
+  private async armFlush(delay = FLUSH_DELAY_MS) {
     if (this.alarmArmed) return;
     this.alarmArmed = true;
-    await this.ctx.storage.setAlarm(Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
   private campaign(campaignId: string) {

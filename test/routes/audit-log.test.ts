@@ -175,6 +175,21 @@ describe("GET /v1/api-keys/{id}/audit-log — what is recorded", () => {
   });
 });
 
+describe("audit entries under load", () => {
+  it("60 concurrent writes, batched on their way to the queue, each leave exactly one entry", async () => {
+    const { admin } = await newTeam();
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () => call("POST", "/v1/customers", { token: admin.key, body: { id: uniqueId() } })),
+    );
+    expect(answers.every((a) => a.status === 201)).toBe(true);
+    const ids = answers.map(requestIdOf);
+    const entries = await waitForAudit(admin.key, admin.id, ids);
+    const recorded = entries.filter((e) => ids.includes(e.request_id));
+    expect(recorded).toHaveLength(60);
+    expect(new Set(recorded.map((e) => e.request_id)).size).toBe(60);
+  });
+});
+
 describe("GET /v1/api-keys/{id}/audit-log — reading it", () => {
   it("pages newest first with limit and cursor", async () => {
     const { owner } = await newTeam();
