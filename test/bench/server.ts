@@ -7,7 +7,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const OUT = join(ROOT, "dist/bench");
-const COMPATIBILITY = { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"] };
+const COMPATIBILITY = { compatibilityDate: "2026-10-20", compatibilityFlags: ["nodejs_compat"] };
 
 function build(config: string, outdir: string): string {
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", config, "--outdir", outdir], { cwd: ROOT, stdio: "pipe" });
