@@ -46,3 +46,14 @@ export function requireKeyType(actor: Actor, allowed: KeyType[]): void {
 export function actorLabel(ctx: ServiceContext): string {
   return ctx.actor.kind === "api_key" ? ctx.actor.keyId : ctx.actor.userId;
 }
+
+/** PATCH accepts only `allowed` fields; any other field answers 422 unsupported_field, naming each. */
+export function requireOnlyFields(input: Record<string, unknown>, allowed: readonly string[]): void {
+  const refused = Object.keys(input).filter((k) => !allowed.includes(k));
+  if (refused.length === 0) return;
+  throw new ApiError(
+    "unsupported_field",
+    `Only ${allowed.join(", ")} can be changed; not ${refused.join(", ")}.`,
+    refused.map((path) => ({ path, message: "cannot be changed" })),
+  );
+}

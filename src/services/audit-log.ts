@@ -1,7 +1,8 @@
 import { and, desc, eq, lt } from "drizzle-orm";
-import type { ServiceContext } from "../env";
+import type { AgentContext, ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { database, schema } from "../db/client";
+import { page } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { requireKeyType, requireScope, requireTeam } from "./access";
 
@@ -30,18 +31,17 @@ export async function listAuditLog(ctx: ServiceContext, keyId: string, query: { 
     )
     .orderBy(desc(schema.auditLog.requestId))
     .limit(query.limit + 1);
-  const hasMore = rows.length > query.limit;
-  const kept = rows.slice(0, query.limit);
-  return {
-    data: kept.map((r) => ({
+  return page(
+    rows,
+    query.limit,
+    (r) => ({
       at: iso(r.at),
       request_id: r.requestId,
       method: r.method,
       path: r.path,
       status: r.status,
-      agent_context: (r.agentContext as { agent: string; client: string | null; prompt_fp: string | null; conv: string | null } | null) ?? null,
-    })),
-    has_more: hasMore,
-    next_cursor: hasMore ? (kept.at(-1)?.requestId ?? null) : null,
-  };
+      agent_context: (r.agentContext as AgentContext | null) ?? null,
+    }),
+    (r) => r.requestId,
+  );
 }

@@ -7,7 +7,7 @@ import { database, schema } from "../db/client";
 import { type CodePattern, DEFAULT_PATTERN } from "../lib/code-pattern";
 import { newId } from "../lib/ids";
 import { page } from "../lib/pagination";
-import { requireScope, requireTeam } from "./access";
+import { requireOnlyFields, requireScope, requireTeam } from "./access";
 import { type CampaignRow, type CampaignStatus, campaignState, renderCampaign, renderStats, statusWhere } from "./campaign-store";
 import type { Discount, Rules } from "./voucher-rules";
 
@@ -111,18 +111,9 @@ export async function getCampaign(ctx: ServiceContext, id: string) {
   };
 }
 
-const PATCHABLE = new Set(["name", "ends_at", "budget_cap"]);
-
 export async function patchCampaign(ctx: ServiceContext, id: string, input: Record<string, unknown>) {
   requireScope(ctx.actor, "write:campaigns");
-  const refused = Object.keys(input).filter((k) => !PATCHABLE.has(k));
-  if (refused.length > 0) {
-    throw new ApiError(
-      "unsupported_field",
-      `Only name, ends_at and budget_cap can be changed; not ${refused.join(", ")}.`,
-      refused.map((path) => ({ path, message: "cannot be changed" })),
-    );
-  }
+  requireOnlyFields(input, ["name", "ends_at", "budget_cap"]);
   const row = await findCampaign(ctx, id);
   const next: CampaignRow = { ...row, updatedAt: Date.now() };
   if ("name" in input) next.name = input.name as string;

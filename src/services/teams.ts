@@ -4,6 +4,7 @@ import type { Role, ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { database, schema } from "../db/client";
 import { newId } from "../lib/ids";
+import { page } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { requireRole, requireUser } from "./access";
 
@@ -59,9 +60,7 @@ export async function listMembers(ctx: ServiceContext, teamId: string, query: { 
     .where(and(eq(schema.memberships.teamId, teamId), query.cursor ? gt(schema.memberships.userId, query.cursor) : undefined))
     .orderBy(asc(schema.memberships.userId))
     .limit(query.limit + 1);
-  const hasMore = rows.length > query.limit;
-  const kept = rows.slice(0, query.limit);
-  return { data: kept.map(renderMember), has_more: hasMore, next_cursor: hasMore ? (kept.at(-1)?.userId ?? null) : null };
+  return page(rows, query.limit, renderMember, (m) => m.userId);
 }
 
 export async function addMember(ctx: ServiceContext, teamId: string, input: { email: string; role: Role }) {

@@ -2,6 +2,7 @@
 import type { ServiceContext } from "../env";
 import { escapeLike } from "../lib/codes";
 import { csvStream } from "../lib/csv";
+import { page } from "../lib/pagination";
 import { requireScope, requireTeam } from "./access";
 import { definitionFromRow } from "./voucher-store";
 import { renderVoucher } from "./vouchers";
@@ -48,13 +49,7 @@ export async function listVouchers(ctx: ServiceContext, query: VoucherFilters & 
   requireScope(ctx.actor, "read:vouchers");
   const teamId = requireTeam(ctx.actor);
   const rows = await fetchVouchers(ctx, teamId, query, query.cursor, query.limit + 1);
-  const hasMore = rows.length > query.limit;
-  const kept = rows.slice(0, query.limit);
-  return {
-    data: kept.map((row) => renderVoucher(definitionFromRow(row))),
-    has_more: hasMore,
-    next_cursor: hasMore ? String(kept[kept.length - 1]!.id) : null,
-  };
+  return page(rows, query.limit, (row) => renderVoucher(definitionFromRow(row)), (row) => String(row.id));
 }
 
 const CSV_COLUMNS = [

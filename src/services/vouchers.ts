@@ -7,7 +7,7 @@ import { normalizeCode } from "../lib/codes";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import type { Snapshot, VoucherPatch } from "../objects/voucher";
-import { requireScope, requireTeam } from "./access";
+import { requireOnlyFields, requireScope, requireTeam } from "./access";
 import type { CampaignRow } from "./campaign-store";
 import { findCampaign, fullRules } from "./campaigns";
 import type { Discount, Rules, VoucherDefinition } from "./voucher-rules";
@@ -158,19 +158,10 @@ export async function getVoucher(ctx: ServiceContext, code: string) {
   return renderVoucher(snapshot);
 }
 
-const PATCHABLE = new Set(["metadata", "expires_at", "active"]);
-
 export async function patchVoucher(ctx: ServiceContext, code: string, input: Record<string, unknown>) {
   requireScope(ctx.actor, "write:vouchers");
   const teamId = requireTeam(ctx.actor);
-  const refused = Object.keys(input).filter((k) => !PATCHABLE.has(k));
-  if (refused.length > 0) {
-    throw new ApiError(
-      "unsupported_field",
-      `Only metadata, expires_at and active can be changed; not ${refused.join(", ")}.`,
-      refused.map((path) => ({ path, message: "cannot be changed" })),
-    );
-  }
+  requireOnlyFields(input, ["metadata", "expires_at", "active"]);
   const changes: VoucherPatch = {};
   if ("metadata" in input) changes.metadata = input.metadata as Record<string, string>;
   if ("expires_at" in input) changes.expiresAt = parseTime(input.expires_at as string | null);
