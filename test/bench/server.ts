@@ -14,13 +14,14 @@ function build(config: string, outdir: string): string {
   return join(outdir, readdirSync(outdir).find((f) => f.endsWith(".js"))!);
 }
 
-export async function startServers() {
+export async function startServers(options: { inspectorPort?: number } = {}) {
   const appScript = build("wrangler.toml", join(OUT, "app"));
   const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, "floor"));
   const sqlite = (className: string) => ({ className, useSQLite: true });
   const app = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     workers: [
       {
         name: "vauchflow",
