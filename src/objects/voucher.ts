@@ -31,10 +31,12 @@ export type RedemptionRecord = {
 };
 
 export type Snapshot = { definition: VoucherDefinition; counters: Counters };
-export type ValidateOutcome = (Snapshot & { evaluation: Evaluation }) | null;
+/** What a checkout answer shows of the voucher: no rules (allow-lists can be long) or bookkeeping crosses the RPC. */
+export type VoucherView = Pick<VoucherDefinition, "code" | "campaignId" | "type" | "discount" | "currency" | "giftCardAmount" | "expiresAt" | "metadata" | "redemptionLimit">;
+export type ValidateOutcome = { voucher: VoucherView; counters: Counters; evaluation: Evaluation } | null;
 export type RedeemOutcome =
   | null
-  | (Snapshot & { kind: "redeemed"; redemption: RedemptionRecord })
+  | { kind: "redeemed"; redemption: RedemptionRecord; voucher: VoucherView; counters: Counters }
   | { kind: "rejected"; reason: Reason }
   | { kind: "duplicate"; redemptionId: string };
 export type RollbackOutcome =
@@ -44,6 +46,18 @@ export type RollbackOutcome =
   | { kind: "window_expired" }
   | { kind: "rolled_back"; redemption: RedemptionRecord };
 export type VoucherPatch = { metadata?: Record<string, string>; expiresAt?: number | null; active?: boolean };
+
+const view = (d: VoucherDefinition): VoucherView => ({
+  code: d.code,
+  campaignId: d.campaignId,
+  type: d.type,
+  discount: d.discount,
+  currency: d.currency,
+  giftCardAmount: d.giftCardAmount,
+  expiresAt: d.expiresAt,
+  metadata: d.metadata,
+  redemptionLimit: d.redemptionLimit,
+});
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
 const FLUSH_BATCH = 100;
@@ -86,11 +100,12 @@ export class VoucherObject extends DurableObject<Env> {
     const current = this.snapshot!;
     const facts = { redemptionsOfVoucher: this.customerCount(request.customer_id), hasEarlierOrders: earlier };
     const evaluation = evaluate(current.definition, this.withHolds(current.counters), request, facts, Date.now());
+    const answer = { voucher: view(current.definition), counters: current.counters };
     const campaignId = current.definition.campaignId;
-    if (!evaluation.ok || !campaignId) return { ...current, evaluation };
+    if (!evaluation.ok || !campaignId) return { ...answer, evaluation };
     const decision = await this.campaign(campaignId).check(this.campaignRef(current), { customerId: request.customer_id ?? null, amount: evaluation.discountAmount });
-    if (!decision) return { ...current, evaluation: { ok: false, reason: "campaign_ended" } };
-    return { ...current, evaluation: decision.ok ? evaluation : decision };
+    if (!decision) return { ...answer, evaluation: { ok: false, reason: "campaign_ended" } };
+    return { ...answer, evaluation: decision.ok ? evaluation : decision };
   }
 
   async redeem(ref: VoucherRef, request: RedemptionRequest, redemptionId: string): Promise<RedeemOutcome> {
@@ -149,7 +164,7 @@ export class VoucherObject extends DurableObject<Env> {
       this.save(def, counters, true);
     });
     await this.armFlush();
-    return { kind: "redeemed", redemption, definition: def, counters };
+    return { kind: "redeemed", redemption, voucher: view(def), counters };
   }
 
   async rollback(ref: VoucherRef, redemptionId: string, reason: string | null): Promise<RollbackOutcome> {

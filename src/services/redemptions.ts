@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { normalizeCode } from "../lib/codes";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
-import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type Snapshot } from "../objects/voucher";
+import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type VoucherView } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
 import { REASON_MESSAGES, type RedemptionRequest } from "./voucher-rules";
 import { voucherStub } from "./vouchers";
@@ -13,8 +13,8 @@ function orderSummary(order: RedemptionRequest["order"], discountAmount: number)
   return { amount: order.amount, discount_amount: discountAmount, total_amount: order.amount - discountAmount };
 }
 
-const remaining = ({ definition, counters }: Snapshot) =>
-  definition.redemptionLimit === null ? null : Math.max(0, definition.redemptionLimit - counters.redemptionsCount);
+const remaining = ({ voucher, counters }: { voucher: VoucherView; counters: { redemptionsCount: number } }) =>
+  voucher.redemptionLimit === null ? null : Math.max(0, voucher.redemptionLimit - counters.redemptionsCount);
 
 export function renderRedemption(r: RedemptionRecord) {
   return {
@@ -46,7 +46,7 @@ export async function validateVoucher(ctx: ServiceContext, code: string, request
   const { stub, ref } = target(ctx, code);
   const outcome = await stub.validate(ref, request);
   if (!outcome) throw new ApiError("voucher_not_found");
-  const { definition: d, evaluation } = outcome;
+  const { voucher: d, evaluation } = outcome;
   if (!evaluation.ok) return { valid: false as const, code: d.code, reason: evaluation.reason, message: REASON_MESSAGES[evaluation.reason] };
   const answer = {
     valid: true as const,
