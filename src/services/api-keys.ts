@@ -32,6 +32,9 @@ export function renderKey(row: KeyRow) {
   };
 }
 
+/** Expiry is shown to the second (RFC 3339 without fractions), so it is kept to the second: shown is exact. */
+const toSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
 const credentialStub = (ctx: ServiceContext, keyId: string) => ctx.env.CREDENTIALS.get(ctx.env.CREDENTIALS.idFromName(keyId));
 
 /** Key management is for secret keys and users; agent and publishable keys never manage keys. */
@@ -127,7 +130,7 @@ export async function createKey(ctx: ServiceContext, input: CreateKeyInput) {
   if (!publishable && origins.length > 0) {
     throw new ApiError("invalid_request", "Only publishable keys have allowed_origins.", [{ path: "allowed_origins", message: "only for publishable keys" }]);
   }
-  const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
+  const expiresAt = input.expires_at ? toSecond(Date.parse(input.expires_at)) : null;
   if (expiresAt !== null && expiresAt <= Date.now()) {
     throw new ApiError("invalid_request", "expires_at must be in the future.", [{ path: "expires_at", message: "must be in the future" }]);
   }
@@ -139,7 +142,7 @@ export async function createKey(ctx: ServiceContext, input: CreateKeyInput) {
 export async function createAgentKey(ctx: ServiceContext, input: { name: string; scopes: string[]; ttl_days?: number }) {
   requireKeyManager(ctx.actor, "write:api_keys");
   requireRole(ctx.actor, ["owner", "admin"]);
-  const expiresAt = Date.now() + (input.ttl_days ?? 7) * 86_400_000;
+  const expiresAt = toSecond(Date.now() + (input.ttl_days ?? 7) * 86_400_000);
   // An agent key made by a rate-limited key inherits that limit rather than the (possibly higher) default.
   const rateLimit = ctx.actor.kind === "api_key" ? ctx.actor.rateLimitPerMinute : null;
   checkMintingPower(ctx.actor, input.scopes, expiresAt, rateLimit);
