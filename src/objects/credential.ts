@@ -2,7 +2,8 @@
 // authority on whether a secret is valid right now (revocation, expiry, rotation grace) and it holds the key's
 // rate-limit window, so authentication and the rate limit cost one round trip together and no cache can outlive
 // a revocation. D1's api_keys row is the listing copy; the object fills itself from it on first use and is told
-// of every change by the api-keys service. For a dashboard user (named user:<id>) it holds only the window.
+// of every change by the api-keys service. For a dashboard user (named user:<id>) and for login attempts on one
+// email (login:<email>) it holds only the window.
 import { DurableObject } from "cloudflare:workers";
 import type { Env, KeyType } from "../env";
 import { constantTimeEqual } from "../lib/crypto";

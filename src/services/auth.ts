@@ -71,9 +71,20 @@ export async function signup(env: Env, input: { email: string; password: string;
   return { user: renderUser(user), team: renderTeam(team, "owner"), ...(await tokenPair(env, user.id, sessionId, refresh.token, now)) };
 }
 
+/** Password guesses allowed per account per minute, whoever makes them. */
+export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
 export async function login(env: Env, input: { email: string; password: string }) {
+  const email = input.email.toLowerCase();
+  // Counted per email, known or not, so the answer never tells an account exists.
+  const attempts = await env.CREDENTIALS.get(env.CREDENTIALS.idFromName(`login:${email}`)).hit(LOGIN_ATTEMPTS_PER_MINUTE);
+  if (!attempts.allowed) {
+    throw new ApiError("rate_limit_exceeded", "Too many login attempts for this account: try again later.", undefined, {
+      "Retry-After": String(attempts.resetSeconds),
+    });
+  }
   const db = database(env.DB);
-  const user = await db.select().from(schema.users).where(eq(schema.users.email, input.email.toLowerCase())).get();
+  const user = await db.select().from(schema.users).where(eq(schema.users.email, email)).get();
   const ok = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(env));
   if (!user || !ok) throw new ApiError("invalid_credentials");
   const now = Date.now();

@@ -309,3 +309,24 @@ describe("access token algorithm is pinned", () => {
     expectError(await me(tampered), 401, "invalid_api_key");
   });
 });
+
+describe("POST /v1/auth/login — guessing", () => {
+  it("allows 10 attempts per email per minute, then 429 with Retry-After, the right password included", async () => {
+    const account = await signUp();
+    const attempts = await Promise.all(
+      Array.from({ length: 14 }, () => call("POST", "/v1/auth/login", { body: { email: account.email, password: "wrong password!" } })),
+    );
+    expect(attempts.filter((a) => a.status === 401)).toHaveLength(10);
+    const limited = attempts.filter((a) => a.status === 429);
+    expect(limited).toHaveLength(4);
+    for (const res of limited) {
+      expect(res.body.error).toBe("rate_limit_exceeded");
+      expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+    }
+    const right = await call("POST", "/v1/auth/login", { body: { email: account.email.toUpperCase(), password: account.password } });
+    expect(right.status).toBe(429);
+    // Another account is not affected.
+    const other = await signUp();
+    expect((await call("POST", "/v1/auth/login", { body: { email: other.email, password: other.password } })).status).toBe(200);
+  });
+});

@@ -7,11 +7,11 @@ const route = defineRoute({
   path: "/login",
   tags: ["Accounts"],
   summary: "Log in with email and password",
-  description: "Wrong password and unknown email get the same answer.",
+  description: "Wrong password and unknown email get the same answer. At most 10 attempts per email per minute (429 `rate_limit_exceeded` with `Retry-After`).",
   request: jsonBody(LoginBody),
   responses: {
     200: jsonContent(LoginResult, "Logged in"),
-    ...errorResponses(["invalid_credentials"], { authenticated: false }),
+    ...errorResponses(["invalid_credentials", "rate_limit_exceeded"], { authenticated: false }),
   },
 });
 
