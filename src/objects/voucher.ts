@@ -267,7 +267,10 @@ export class VoucherObject extends DurableObject<Env> {
     return [...this.holds].filter((h) => h.customerId === customerId).length + this.store.customerCount(customerId);
   }
 
-  /** Only vouchers with first_order_only pay for this D1 read. */
+  /**
+   * Only vouchers with first_order_only pay for this D1 read. Orders on this voucher are exact (its own table);
+   * two first orders racing on two different vouchers can both pass, as D1's history lags by about a second.
+   */
   private async hasEarlierOrders(def: VoucherDefinition, customerId: string | undefined): Promise<boolean> {
     if (!def.rules.first_order_only || !customerId) return false;
     if (this.customerCount(customerId) > 0) return true;
