@@ -48,8 +48,17 @@ export function buildApp() {
     info: {
       title: "Vauchflow API",
       version: "1.0.0",
-      description:
-        "Vouchers, coupons and promotions at the edge. Every error has the shape `{error, message, request_id, details?}`; every response carries `Request-Id`.",
+      description: [
+        "Vouchers, coupons and promotions at the edge.",
+        "",
+        "- **Authentication**: `Authorization: Bearer <key or access token>` (or `X-API-Key`). Keys: `vf_sk_` secret, `vf_pk_` publishable (validate only, from their allowed origins), `vf_ak_` agent; `test` keys on staging, `live` on production.",
+        "- **Errors**: always `{error, message, request_id, details?}`; every response carries `Request-Id`.",
+        '- **Rate limits**: per credential, 1,000/min in production and 500 in staging unless the key sets its own; every authenticated answer carries `RateLimit-Policy: "default";q=<limit>;w=60` and `RateLimit: "default";r=<remaining>;t=<seconds>`; over the limit, 429 `rate_limit_exceeded` with `Retry-After`.',
+        "- **Retries**: `Idempotency-Key` on any POST or PATCH replays the first answer for 24 hours (`Idempotent-Replayed: true`); a different request with the same key is 422, a concurrent one 409.",
+        "- **Previews**: `Vauchflow-Dry-Run: true` where an operation says it is supported; elsewhere 400 `dry_run_not_supported`.",
+        "- **Lists**: `?limit=1..100&cursor=…` → `{data, has_more, next_cursor}`, newest first.",
+        "- **Money** is integer minor units with an ISO-4217 currency; times are RFC 3339 UTC.",
+      ].join("\n"),
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
