@@ -1,5 +1,5 @@
 // The checks every service verb starts with. They throw ApiError; routes and MCP tools never check on their own.
-import type { Actor, KeyType, Role, ServiceContext } from "../env";
+import type { Actor, KeyType, Role } from "../env";
 import { ApiError } from "../errors";
 import { SCOPES, type Scope } from "../lib/scopes";
 
@@ -41,10 +41,6 @@ export function requireKeyType(actor: Actor, allowed: KeyType[]): void {
   if (actor.kind === "api_key" && !allowed.includes(actor.keyType)) {
     throw new ApiError("key_type_not_allowed", `A ${actor.keyType} key cannot make this request.`);
   }
-}
-
-export function actorLabel(ctx: ServiceContext): string {
-  return ctx.actor.kind === "api_key" ? ctx.actor.keyId : ctx.actor.userId;
 }
 
 /** PATCH accepts only `allowed` fields; any other field answers 422 unsupported_field, naming each. */
