@@ -9,7 +9,10 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // A cheaper KDF keeps sign-ups fast in tests; the stored hash records its own cost either way.
-          bindings: { TEST_MIGRATIONS: migrations, PASSWORD_KDF_ITERATIONS: "1000", JWT_SECRET: "test-only-secret-0123456789abcdef0123456789" },
+          bindings: { TEST_MIGRATIONS: migrations, PASSWORD_KDF_ITERATIONS: "1000", JWT_SECRET: "test-only-secret-0123456789abcdef0123456789",
+            KEY_CHECK_SECRET: "test-only-key-check-0123456789abcdef0123456789",
+            ENCRYPTION_KEY: "test-only-encryption-0123456789abcdef0123456789",
+          },
         },
       }),
     ],

@@ -1,5 +1,5 @@
 import type { CredentialObject } from "./objects/credential";
-import type { Scope } from "./lib/scopes";
+import type { Scope } from "./domain/scopes";
 import type { IdempotencyObject } from "./objects/idempotency";
 import type { VoucherObject } from "./objects/voucher";
 import type { CampaignObject } from "./objects/campaign";
@@ -17,6 +17,10 @@ export interface Env {
   ENVIRONMENT: "staging" | "production";
   SIGNUP_ENABLED: string;
   JWT_SECRET: string;
+  /** HMAC secret of the check every API key carries (lib/api-keys.ts). Changing it invalidates every issued key. */
+  KEY_CHECK_SECRET: string;
+  /** Encrypts stored answers that carry a secret (lib/sealing.ts); only 24 h of answers depend on it. */
+  ENCRYPTION_KEY: string;
   /** Optional override of the PBKDF2 cost for new password hashes (default 100,000, the Workers maximum). */
   PASSWORD_KDF_ITERATIONS?: string;
 }
@@ -61,6 +65,10 @@ export type AppEnv = {
     agentContext: AgentContext | null;
     /** True only on an endpoint that supports dry-run, when the caller asked for it. */
     dryRun: boolean;
+    /** The answer an Idempotency-Key replay hands out once the service verb calls ctx.authorized(). */
+    storedAnswer: { status: number; body: string; contentType: string | null; teamId: string | null } | undefined;
+    /** Set when the service verb authorized the request: the team it acts on (null for verbs outside a team). */
+    authorizedTeam: string | null | undefined;
     /** Set by the matched route: whether a successful call changes state (and is audited). */
     changesState: boolean;
   };
@@ -74,4 +82,10 @@ export type ServiceContext = {
   dryRun: boolean;
   agentContext: AgentContext | null;
   waitUntil: (promise: Promise<unknown>) => void;
+  /**
+   * Every mutating verb calls this once its checks (scope, role, key type, power over the target) have passed and
+   * before it changes anything, naming the team it acts on (null when none). On an Idempotency-Key replay it
+   * throws, and the stored answer is sent instead.
+   */
+  authorized: (teamId: string | null) => void;
 };

@@ -62,6 +62,19 @@ export class ApiError extends Error {
   }
 }
 
+/** A stored Idempotency-Key answer, handed out once the request was authorized again (middleware/idempotency.ts). */
+export class StoredAnswerReplay extends Error {
+  constructor(readonly answer: { status: number; body: string; contentType: string | null; teamId: string | null }) {
+    super("idempotent replay");
+  }
+
+  toResponse(c: Context<AppEnv>): Response {
+    c.header("Idempotent-Replayed", "true");
+    if (this.answer.contentType) c.header("Content-Type", this.answer.contentType);
+    return c.newResponse(this.answer.status === 204 ? null : this.answer.body, this.answer.status as ContentfulStatusCode);
+  }
+}
+
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>) {
   return { ...extra, error: code, message, request_id: requestId, ...(details?.length ? { details } : {}) };
 }
@@ -98,6 +111,7 @@ function toApiError(err: unknown): ApiError {
 }
 
 export function onError(err: unknown, c: Context<AppEnv>) {
+  if (err instanceof StoredAnswerReplay) return err.toResponse(c);
   const apiError = toApiError(err);
   const requestId = c.get("requestId") ?? "req_unknown";
   if (apiError.code === "internal_error") {

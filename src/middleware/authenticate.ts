@@ -7,12 +7,11 @@ import type { Actor, AppEnv, Env, Role } from "../env";
 import { ApiError } from "../errors";
 import { parseKey, envTag } from "../lib/api-keys";
 import { sha256Hex } from "../lib/crypto";
-import { expandScopes } from "../lib/scopes";
+import { defaultRateLimit, expandScopes } from "../domain/scopes";
 import { verifyAccessToken } from "../lib/tokens";
 import { RATE_WINDOW_MS, type RateDecision } from "../objects/credential";
 import { ROLE_SCOPES } from "../services/access";
 
-export const defaultRateLimit = (env: Env) => (env.ENVIRONMENT === "production" ? 1000 : 500);
 
 function credentialOf(c: Context<AppEnv>): string | null {
   const authorization = c.req.header("Authorization");
@@ -37,7 +36,7 @@ function applyRateLimit(c: Context<AppEnv>, rate: RateDecision) {
 const credentialStub = (env: Env, name: string) => env.CREDENTIALS.get(env.CREDENTIALS.idFromName(name));
 
 async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> {
-  const parsed = parseKey(credential);
+  const parsed = await parseKey(c.env.KEY_CHECK_SECRET, credential);
   if (!parsed) throw new ApiError("invalid_api_key");
   const deployment = c.env.ENVIRONMENT;
   if (parsed.environment !== deployment) {
@@ -46,7 +45,9 @@ async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> 
       `This is a ${parsed.environment} key (vf_…_${envTag(parsed.environment)}_…) but this is the ${deployment} API, which accepts only vf_…_${envTag(deployment)}_… keys.`,
     );
   }
-  const result = await credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env));
+  // A mistyped or invented key stops here: no Durable Object is created and D1 is not read for it.
+  if (!parsed.checked) throw new ApiError("invalid_api_key");
+  const result = await credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env.ENVIRONMENT));
   if (result.ok || result.teamId) c.set("auditSubject", { teamId: result.ok ? result.key.teamId : result.teamId, credentialId: parsed.keyId });
   if (!result.ok || result.key.type !== parsed.type || result.key.environment !== deployment) throw new ApiError("invalid_api_key");
   applyRateLimit(c, result.rate);
@@ -77,7 +78,7 @@ async function userActor(c: Context<AppEnv>, credential: string): Promise<Actor>
       c.env.DB.prepare("SELECT revoked_at FROM sessions WHERE id = ? AND user_id = ?").bind(claims.sid, claims.sub),
       c.env.DB.prepare("SELECT team_id, role FROM memberships WHERE user_id = ? ORDER BY created_at").bind(claims.sub),
     ]),
-    credentialStub(c.env, `user:${claims.sub}`).hit(defaultRateLimit(c.env)),
+    credentialStub(c.env, `user:${claims.sub}`).hit(defaultRateLimit(c.env.ENVIRONMENT)),
   ]);
   const sessionRow = session?.results[0];
   if (!sessionRow || sessionRow.revoked_at !== null) throw new ApiError("invalid_api_key");

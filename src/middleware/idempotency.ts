@@ -1,13 +1,50 @@
-// Idempotency-Key on POST/PATCH: the same key with the same method, path and body replays the first answer;
-// anything else with that key is refused. Scoped to the credential's team (a user without one: to the user;
-// sign-up, login and refresh, which have no credential, share one scope where the body tells callers apart).
+// Idempotency-Key on POST/PATCH (API.md §3): the same key with the same method, path and body replays the first
+// answer; anything else with that key is refused. Keys are scoped to the credential that sends them: an API key
+// (the same after rotation), or a user within the team they act on. Sign-up, login and refresh have no credential,
+// so their keys are scoped to what the body proves (the email; the email and password; the refresh token).
+//
+// A replay is authorized like a new request: authentication and the rate limit ran before this middleware, and
+// the stored answer is only handed out once the service verb has passed its own checks and calls
+// `ctx.authorized(team)` (routes/context.ts), which throws StoredAnswerReplay for the error handler to render. A
+// credential that lost the power to make the call gets that error instead, and a user's key used for another
+// team is a mismatch. A request refused before its verb authorized it is not kept (Stripe does the same), so a
+// retry is checked afresh. Stored bodies are sealed (AES-GCM): they can carry a new key's plaintext or tokens.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { StatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { ApiError, StoredAnswerReplay } from "../errors";
 import { sha256Hex } from "../lib/crypto";
+import { seal, unseal } from "../lib/sealing";
+import type { StoredAnswer } from "../objects/idempotency";
 
 const MAX_KEY_LENGTH = 255;
+
+/** What identifies the caller of an unauthenticated endpoint, read from its body. */
+const PUBLIC_IDENTITY: Record<string, (body: Record<string, unknown>) => unknown[]> = {
+  "/v1/auth/signup": (b) => [typeof b.email === "string" ? b.email.toLowerCase() : b.email],
+  "/v1/auth/login": (b) => [typeof b.email === "string" ? b.email.toLowerCase() : b.email, b.password],
+  "/v1/auth/refresh": (b) => [b.refresh_token],
+};
+
+/** The namespace a key lives in, or null when a public request names nobody (it then fails validation anyway). */
+async function namespaceOf(c: Context<AppEnv>, body: string): Promise<string | null> {
+  const actor = c.get("actor") as AppEnv["Variables"]["actor"] | undefined;
+  if (actor?.kind === "api_key") return `key:${actor.keyId}`;
+  // One namespace per user across their teams: the team a replay acts on is checked by ctx.authorized().
+  if (actor?.kind === "user") return `user:${actor.userId}`;
+  const identity = PUBLIC_IDENTITY[c.req.path];
+  if (!identity) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
+  const parts = identity(parsed as Record<string, unknown>);
+  if (parts.some((p) => typeof p !== "string" || p.length === 0)) return null;
+  return `public:${c.req.path}:${await sha256Hex(JSON.stringify(parts))}`;
+}
 
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("Idempotency-Key");
@@ -19,22 +56,41 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   // A preview persists nothing, so there is nothing to protect from a retry.
   if (c.req.header("Vauchflow-Dry-Run")?.trim().toLowerCase() === "true") return next();
-  const actor = c.get("actor") as AppEnv["Variables"]["actor"] | undefined;
-  const scope = !actor ? "public" : (actor.teamId ?? (actor.kind === "user" ? `user:${actor.userId}` : actor.keyId));
+  const body = await c.req.text();
+  const namespace = await namespaceOf(c, body);
+  if (namespace === null) return next();
   const url = new URL(c.req.url);
-  const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${await c.req.text()}`);
-  const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${scope}:${key}`));
+  const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${body}`);
+  const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${namespace}\n${key}`));
   const begun = await stub.begin(fingerprint);
   if (begun.kind === "mismatch") throw new ApiError("idempotency_key_mismatch");
   if (begun.kind === "in_use") throw new ApiError("idempotency_key_in_use");
   if (begun.kind === "replay") {
-    const { status, body, contentType } = begun.answer;
-    c.header("Idempotent-Replayed", "true");
-    if (contentType) c.header("Content-Type", contentType);
-    return c.newResponse(status === 204 ? null : body, status as StatusCode);
+    const opened = await unseal(c.env.ENCRYPTION_KEY, begun.answer.body);
+    if (opened === null) {
+      throw new ApiError("idempotency_key_mismatch", "The answer stored for this Idempotency-Key can no longer be read: send the request with a new key.");
+    }
+    const answer = { ...begun.answer, body: opened };
+    // Nobody to authorize on a public endpoint: the body that matched the fingerprint is the proof.
+    if (!c.get("actor")) throw new StoredAnswerReplay(answer);
+    c.set("storedAnswer", answer);
+    await next();
+    if (!(c.error instanceof StoredAnswerReplay) && c.res.status < 400) {
+      // The verb ran again without calling ctx.authorized(): a bug the idempotency tests exist to catch.
+      console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), idempotency: "replay reached no authorization checkpoint", path: c.req.path }));
+    }
+    return;
   }
   await next();
-  const body = await c.res.clone().text();
+  // An authenticated request refused before its verb authorized it is not kept: the retry checks again.
+  const authorizedTeam = c.get("authorizedTeam");
+  if (c.get("actor") && authorizedTeam === undefined) return stub.complete(begun.attempt, null);
+  const answer: StoredAnswer = {
+    status: c.res.status,
+    body: await seal(c.env.ENCRYPTION_KEY, await c.res.clone().text()),
+    contentType: c.res.headers.get("Content-Type"),
+    teamId: authorizedTeam ?? null,
+  };
   // Kept before the answer leaves, so a retry that arrives next is replayed, never run again.
-  await stub.complete(begun.attempt, { status: c.res.status, body, contentType: c.res.headers.get("Content-Type") });
+  await stub.complete(begun.attempt, answer);
 });

@@ -7,7 +7,8 @@ import type { Env } from "../env";
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const LEASE_MS = 60_000;
 
-export type StoredAnswer = { status: number; body: string; contentType: string | null };
+/** `body` is sealed by the middleware; `teamId` is the team the first attempt was authorized for. */
+export type StoredAnswer = { status: number; body: string; contentType: string | null; teamId: string | null };
 
 type Record =
   | { state: "running"; fingerprint: string; attempt: string; leaseUntil: number; createdAt: number }
@@ -47,11 +48,14 @@ export class IdempotencyObject extends DurableObject<Env> {
     return { kind: "execute", attempt };
   }
 
-  /** Keeps the answer of a finished attempt; a 5xx is not kept, so the key can be retried at once. */
-  async complete(attempt: string, answer: StoredAnswer): Promise<void> {
+  /**
+   * Keeps the answer of a finished attempt. A 5xx, or no answer at all (the request was refused before it was
+   * authorized), is not kept, so the key can be retried at once.
+   */
+  async complete(attempt: string, answer: StoredAnswer | null): Promise<void> {
     const record = await this.current(Date.now());
     if (record?.state !== "running" || record.attempt !== attempt) return;
-    if (answer.status >= 500) await this.store(null);
+    if (!answer || answer.status >= 500) await this.store(null);
     else await this.store({ state: "done", fingerprint: record.fingerprint, answer, createdAt: record.createdAt });
   }
 

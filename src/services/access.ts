@@ -1,11 +1,11 @@
 // The checks every service verb starts with. They throw ApiError; routes and MCP tools never check on their own.
 import type { Actor, KeyType, Role } from "../env";
 import { ApiError } from "../errors";
-import { SCOPES, type Scope } from "../lib/scopes";
+import { SCOPES, type Scope } from "../domain/scopes";
 
 export const ROLE_SCOPES: Record<Role, Scope[]> = {
-  owner: [...SCOPES],
-  admin: [...SCOPES],
+  owner: [...SCOPES, "admin"],
+  admin: [...SCOPES, "admin"],
   // Everything but deciding approvals, so a developer cannot approve, nor mint a key that can.
   developer: SCOPES.filter((s) => s !== "write:approvals"),
   viewer: SCOPES.filter((s) => s.startsWith("read:")),

@@ -4,11 +4,11 @@ import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Actor, KeyType, ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { database, schema } from "../db/client";
-import { displayKey, formatKey, SECRET_LENGTH } from "../lib/api-keys";
-import { randomBase62, sha256Hex } from "../lib/crypto";
+import { displayKey, mintKey } from "../lib/api-keys";
+import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { page } from "../lib/pagination";
-import { expandScopes, isSubset } from "../lib/scopes";
+import { defaultRateLimit, expandScopes, isSubset } from "../domain/scopes";
 import { iso } from "../lib/time";
 import type { KeyState } from "../objects/credential";
 import { requireKeyType, requireRole, requireScope, requireTeam } from "./access";
@@ -43,19 +43,28 @@ function requireKeyManager(actor: Actor, scope: "read:api_keys" | "write:api_key
   requireScope(actor, scope);
 }
 
-/** A credential can never hand out more than it holds: scopes, lifetime and rate limit. */
-function checkMintingPower(actor: Actor, scopes: string[], expiresAt: number | null, rateLimit: number | null) {
+/** A credential never acts on a key that holds scopes it lacks: minting, rotating and revoking alike. */
+function requireHeldScopes(actor: Actor, scopes: string[], verb: string) {
   const wanted = expandScopes(scopes);
-  if (!isSubset(wanted, actor.scopes)) {
-    const missing = [...wanted].filter((s) => !actor.scopes.has(s));
-    throw new ApiError("insufficient_scope", `You cannot grant scopes you do not hold: ${missing.join(", ")}.`);
-  }
+  if (isSubset(wanted, actor.scopes)) return;
+  const missing = [...wanted].filter((s) => !actor.scopes.has(s));
+  throw new ApiError("insufficient_scope", `You cannot ${verb} a key with scopes you do not hold: ${missing.join(", ")}.`);
+}
+
+/**
+ * A credential can never hand out more than it holds: scopes, lifetime and rate limit. An unset rate limit means
+ * the environment's default, on either side.
+ */
+function checkMintingPower(ctx: ServiceContext, scopes: string[], expiresAt: number | null, rateLimit: number | null, verb = "create") {
+  const { actor } = ctx;
+  requireHeldScopes(actor, scopes, verb);
   if (actor.kind !== "api_key") return;
   if (actor.expiresAt !== null && (expiresAt === null || expiresAt > actor.expiresAt)) {
-    throw new ApiError("insufficient_scope", "A key cannot create a key that outlives it: set expires_at no later than your own.");
+    throw new ApiError("insufficient_scope", `A key cannot ${verb} a key that outlives it: set expires_at no later than your own.`);
   }
-  if (actor.rateLimitPerMinute !== null && (rateLimit === null || rateLimit > actor.rateLimitPerMinute)) {
-    throw new ApiError("insufficient_scope", "A key cannot create a key with a higher rate limit than its own.");
+  const fallback = defaultRateLimit(ctx.env.ENVIRONMENT);
+  if ((rateLimit ?? fallback) > (actor.rateLimitPerMinute ?? fallback)) {
+    throw new ApiError("insufficient_scope", `A key cannot ${verb} a key with a higher rate limit than its own.`);
   }
 }
 
@@ -65,7 +74,7 @@ async function insertKey(
 ) {
   const teamId = requireTeam(ctx.actor);
   const id = newId("key");
-  const plaintext = formatKey(fields.type, ctx.env.ENVIRONMENT, randomBase62(SECRET_LENGTH), id);
+  const plaintext = await mintKey(ctx.env.KEY_CHECK_SECRET, fields.type, ctx.env.ENVIRONMENT, id);
   const row: KeyRow = {
     id,
     teamId,
@@ -135,7 +144,8 @@ export async function createKey(ctx: ServiceContext, input: CreateKeyInput) {
     throw new ApiError("invalid_request", "expires_at must be in the future.", [{ path: "expires_at", message: "must be in the future" }]);
   }
   const rateLimit = input.rate_limit_per_minute ?? null;
-  checkMintingPower(ctx.actor, scopes, expiresAt, rateLimit);
+  checkMintingPower(ctx, scopes, expiresAt, rateLimit);
+  ctx.authorized(requireTeam(ctx.actor));
   return insertKey(ctx, { name: input.name, type: input.type, scopes, allowedOrigins: [...new Set(origins)], rateLimit, expiresAt });
 }
 
@@ -145,7 +155,8 @@ export async function createAgentKey(ctx: ServiceContext, input: { name: string;
   const expiresAt = toSecond(Date.now() + (input.ttl_days ?? 7) * 86_400_000);
   // An agent key made by a rate-limited key inherits that limit rather than the (possibly higher) default.
   const rateLimit = ctx.actor.kind === "api_key" ? ctx.actor.rateLimitPerMinute : null;
-  checkMintingPower(ctx.actor, input.scopes, expiresAt, rateLimit);
+  checkMintingPower(ctx, input.scopes, expiresAt, rateLimit);
+  ctx.authorized(requireTeam(ctx.actor));
   return insertKey(ctx, { name: input.name, type: "agent", scopes: input.scopes, allowedOrigins: [], rateLimit, expiresAt });
 }
 
@@ -184,11 +195,12 @@ export async function rotateKey(ctx: ServiceContext, id: string, input: { expire
   const row = await findActiveKey(ctx, id);
   if (row.type === "agent") throw new ApiError("unsupported_operation", "Agent keys cannot be rotated: revoke it and create a new one.");
   // Rotating hands over a working secret, so it needs the same power as creating that key.
-  checkMintingPower(ctx.actor, row.scopes, row.expiresAt, row.rateLimitPerMinute);
+  checkMintingPower(ctx, row.scopes, row.expiresAt, row.rateLimitPerMinute, "rotate");
+  ctx.authorized(requireTeam(ctx.actor));
   const now = Date.now();
   const grace = input.expire_old_in_seconds ?? 0;
   const previousExpiresAt = grace > 0 ? now + grace * 1000 : null;
-  const plaintext = formatKey(row.type, row.environment, randomBase62(SECRET_LENGTH), row.id);
+  const plaintext = await mintKey(ctx.env.KEY_CHECK_SECRET, row.type, row.environment, row.id);
   const hash = await sha256Hex(plaintext);
   if (!(await credentialStub(ctx, row.id).rotate(row.id, hash, previousExpiresAt))) {
     throw new ApiError("not_found", "No active API key with this id.");
@@ -215,6 +227,7 @@ export async function rotateKey(ctx: ServiceContext, id: string, input: { expire
 export async function revokeKey(ctx: ServiceContext, id: string) {
   requireKeyManager(ctx.actor, "write:api_keys");
   const row = await findActiveKey(ctx, id);
+  requireHeldScopes(ctx.actor, row.scopes, "revoke");
   const now = Date.now();
   // The object first: once it answers, the very next request with this key is refused.
   await credentialStub(ctx, row.id).revoke(row.id, now);

@@ -28,7 +28,7 @@ export async function startServers(options: { inspectorPort?: number } = {}) {
         modules: true,
         scriptPath: appScript,
         ...COMPATIBILITY,
-        bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
+        bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", KEY_CHECK_SECRET: "bench-only-key-check-0123456789abcdef0123456789", ENCRYPTION_KEY: "bench-only-encryption-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
         d1Databases: { DB: "bench" },
         durableObjects: {
           CREDENTIALS: sqlite("CredentialObject"),

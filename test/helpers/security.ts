@@ -2,6 +2,7 @@
 // a describe block per route out. Each case builds its own teams and credentials through the public API.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { mintKey as mintPlaintextKey } from "../../src/lib/api-keys";
 import { addMember, call, type Account, type Answer, type CallOptions, newTeam, sleep } from "./api";
 
 /** Every scope of API.md §2 (not imported from src: the contract is what the tests hold the code to). */
@@ -51,10 +52,19 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const randomFrom = (alphabet: string, length: number) =>
   Array.from(crypto.getRandomValues(new Uint8Array(length)), (b) => alphabet[b % alphabet.length]).join("");
 
-/** A key of the right shape (prefix, 32 base62 secret, 26-char Crockford id body) that was never issued. */
+/** A key of the right shape (prefix, 24 base62 secret, 8 base62 check, 26-char Crockford id body) that was never issued; its check fails. */
 export const unknownKey = (prefix = "vf_sk_test_") => `${prefix}${randomFrom(BASE62, 32)}${randomFrom(CROCKFORD, 26)}`;
-/** The same key id with another secret. */
+/** The same key id with another secret (and so a check that fails). */
 export const withWrongSecret = (key: string) => `${key.slice(0, "vf_sk_test_".length)}${randomFrom(BASE62, 32)}${key.slice(-26)}`;
+
+/**
+ * A key whose check is right (made with the deployment's KEY_CHECK_SECRET, which only an insider holds) but whose
+ * secret was never issued: for `keyId` (an issued id with a wrong secret) or a fresh id (an unknown key).
+ */
+export async function forgedWithCheck(prefix = "vf_sk_test_", keyId = `key_${randomFrom(CROCKFORD, 26)}`) {
+  const type = ({ sk: "secret", pk: "publishable", ak: "agent" } as const)[prefix.slice(3, 5) as "sk" | "pk" | "ak"];
+  return mintPlaintextKey(env.KEY_CHECK_SECRET, type, prefix.includes("_live_") ? "production" : "staging", keyId);
+}
 export const uniqueOrigin = () => `https://shop-${randomFrom(CROCKFORD, 10).toLowerCase()}.example.com`;
 
 const utf8 = new TextEncoder();
@@ -245,11 +255,31 @@ export function describeSecurity(routes: SecuredRoute[]) {
 
       it("an issued key id with a wrong secret, or under another type prefix → 401", async () => {
         const { send, team } = await arrange(spec);
-        const key = (await bestKey(spec, team)).key;
+        const issued = await bestKey(spec, team);
+        const key = issued.key;
         expectInvalidKey(await send({ token: withWrongSecret(key) }));
+        // Even with a right check (only an insider could make one) the object refuses the secret.
+        expectInvalidKey(await send({ token: await forgedWithCheck("vf_sk_test_", issued.id) }));
+        expectInvalidKey(await send({ token: await forgedWithCheck() }));
         expectInvalidKey(await send({ token: key.replace("vf_sk_", "vf_ak_") }));
         expectInvalidKey(await send({ token: key.replace("vf_sk_", "vf_pk_"), headers: { Origin: "https://shop.example.com" } }));
       });
+
+      if ((spec.method === "POST" || spec.method === "PATCH") && spec.secret) {
+        it("Idempotency-Key: the same key's retry replays; another credential's same key runs anew; once revoked → 401", async () => {
+          const { sendOk, send, team } = await arrange(spec);
+          const key = await bestKey(spec, team);
+          const idempotency = { "Idempotency-Key": `sec-${crypto.randomUUID()}` };
+          const first = await sendOk({ token: key.key, headers: idempotency });
+          const again = await send({ token: key.key, headers: idempotency });
+          expect({ status: again.status, body: again.body }).toEqual({ status: first.status, body: first.body });
+          expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+          const other = await send({ token: team.admin.key, headers: idempotency });
+          expect(other.headers.get("Idempotent-Replayed")).toBeNull();
+          await revoke(team, key.id);
+          expectInvalidKey(await send({ token: key.key, headers: idempotency }));
+        });
+      }
 
       it("revoked key → 401", async () => {
         const { send, team } = await arrange(spec);

@@ -1,6 +1,6 @@
 // API.md §3, Idempotency-Key: same key + same method, path and body replays the first answer with
 // Idempotent-Replayed: true; anything else with that key → 422; a retry while the first runs → 409; 5xx not kept;
-// scoped to the credential's team.
+// scoped to the credential (test/middleware/idempotency-scope.test.ts holds who may replay what).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Answer, call, createKey, newTeam } from "../helpers/api";
@@ -26,7 +26,8 @@ function expectReplayOf(replay: Answer, first: Answer) {
 }
 
 /** The object holding (team, Idempotency-Key), and the fingerprint a POST with this JSON body is bound to. */
-const idempotencyStub = (teamId: string, key: string) => env.IDEMPOTENCY.get(env.IDEMPOTENCY.idFromName(`${teamId}:${key}`));
+/** The object holding an API key's Idempotency-Key (keys are scoped to the credential, API.md §3). */
+const idempotencyStub = (apiKeyId: string, key: string) => env.IDEMPOTENCY.get(env.IDEMPOTENCY.idFromName(`key:${apiKeyId}\n${key}`));
 const fingerprint = (method: string, path: string, body: unknown) => sha256Hex(`${method} ${path}\n${JSON.stringify(body)}`);
 
 type StoredRecord = { state: string; leaseUntil?: number; createdAt: number };
@@ -55,8 +56,10 @@ describe("Idempotency-Key (API.md §3)", () => {
     expectReplayOf(second, first);
     // Without the key the same body is a real second attempt: the customer exists.
     expectApiError(await createCustomer(admin.key, undefined, body), 409, "duplicate_customer");
-    // The key belongs to the team, not to one credential: the owner's retry is a replay too.
-    expectReplayOf(await createCustomer(owner.accessToken, key, body), first);
+    // The key belongs to the credential: the owner sending the same key and body makes a new attempt.
+    const fromOwner = await createCustomer(owner.accessToken, key, body);
+    expectApiError(fromOwner, 409, "duplicate_customer");
+    expect(fromOwner.headers.get("Idempotent-Replayed")).toBeNull();
     expect(await customerRows(owner.teamId, body.id)).toBe(1);
   });
 
@@ -162,7 +165,7 @@ describe("Idempotency-Key (API.md §3)", () => {
     const { owner, admin } = await newTeam();
     const key = idemKey();
     const body = { id: uniqueId() };
-    const stub = idempotencyStub(owner.teamId, key);
+    const stub = idempotencyStub(admin.id, key);
     // The first attempt begins and never completes (its worker died).
     const begun = await stub.begin(await fingerprint("POST", "/v1/customers", body));
     expect(begun.kind).toBe("execute");
@@ -187,7 +190,7 @@ describe("Idempotency-Key (API.md §3)", () => {
     const body = { id: uniqueId() };
     const first = await createCustomer(admin.key, key, body);
     expect(first.status).toBe(201);
-    await runInDurableObject(idempotencyStub(owner.teamId, key), async (instance) => {
+    await runInDurableObject(idempotencyStub(admin.id, key), async (instance) => {
       (instance as unknown as { record: unknown }).record = undefined;
     });
     expectReplayOf(await createCustomer(admin.key, key, body), first);
@@ -199,15 +202,15 @@ describe("Idempotency-Key (API.md §3)", () => {
     const key = idemKey();
     const body = { id: uniqueId() };
     const fp = await fingerprint("POST", "/v1/customers", body);
-    const stub = idempotencyStub(owner.teamId, key);
+    const stub = idempotencyStub(admin.id, key);
 
     const first = await stub.begin(fp);
     if (first.kind !== "execute") throw new Error(`expected execute, got ${first.kind}`);
-    await stub.complete(first.attempt, { status: 500, body: '{"error":"internal_error"}', contentType: "application/json" });
+    await stub.complete(first.attempt, { status: 500, body: '{"error":"internal_error"}', contentType: "application/json", teamId: owner.teamId });
     const second = await stub.begin(fp);
     expect(second.kind).toBe("execute");
     if (second.kind !== "execute") return;
-    await stub.complete(second.attempt, { status: 503, body: "", contentType: null });
+    await stub.complete(second.attempt, { status: 503, body: "", contentType: null, teamId: owner.teamId });
 
     // Over HTTP too: the key is free and the request runs for real.
     const res = await createCustomer(admin.key, key, body);
@@ -221,7 +224,7 @@ describe("Idempotency-Key (API.md §3)", () => {
     const key = idemKey();
     const body = { id: uniqueId() };
     expect((await createCustomer(admin.key, key, body)).status).toBe(201);
-    await editRecord(idempotencyStub(owner.teamId, key), (record) => {
+    await editRecord(idempotencyStub(admin.id, key), (record) => {
       expect(record.state).toBe("done");
       record.createdAt -= 24 * 60 * 60 * 1000 + 1000;
     });

@@ -2,7 +2,7 @@
 // requests (401 once the key is identified, 403, 429): at, request_id, method, path, status, agent_context.
 import { describe, expect, it } from "vitest";
 import { type Answer, call, createAgentKey, createKey, newTeam, sleep } from "../helpers/api";
-import { expectApiError, withWrongSecret } from "../helpers/security";
+import { expectApiError, forgedWithCheck } from "../helpers/security";
 import { type AuditEntry, auditPage, fullAuditLog, requestIdOf, uniqueId, waitForAudit } from "../helpers/guarantees";
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -122,11 +122,11 @@ describe("GET /v1/api-keys/{id}/audit-log — what is recorded", () => {
     expect((await auditPage(owner.accessToken, key.id)).data.map((e) => e.request_id)).toEqual([requestIdOf(denied), requestIdOf(change)]);
   });
 
-  it("records a 401 for a real key id presented with a wrong secret", async () => {
+  it("records a 401 for a real key id presented with a wrong secret (and a right check)", async () => {
     const since = Date.now();
     const { owner } = await newTeam();
     const key = await createKey(owner.accessToken, { name: "guessed" });
-    const forged = withWrongSecret(key.key);
+    const forged = await forgedWithCheck("vf_sk_test_", key.id);
     expect(forged).not.toBe(key.key);
     expect(forged.slice(-26)).toBe(key.id.slice("key_".length));
     const denied = await call("DELETE", `/v1/api-keys/${key.id}`, { token: forged });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { SCOPE_VALUES } from "../../lib/scopes";
+import { SCOPE_VALUES } from "../../domain/scopes";
 
 export const ScopeValue = z.enum(SCOPE_VALUES).openapi("Scope", {
   description: "action:resource, or a legacy value: read (every read:*), write (every read:* and write:* plus validate/redeem), admin (all).",
