@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Actor, AppEnv, Env, Role } from "../env";
 import { ApiError } from "../errors";
+import { exposeRefusal } from "./publishable";
 import { parseKey, envTag } from "../lib/api-keys";
 import { sha256Hex } from "../lib/crypto";
 import { defaultRateLimit, expandScopes } from "../domain/scopes";
@@ -50,6 +51,7 @@ async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> 
   const result = await credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env.ENVIRONMENT));
   if (result.ok || result.teamId) c.set("auditSubject", { teamId: result.ok ? result.key.teamId : result.teamId, credentialId: parsed.keyId });
   if (!result.ok || result.key.type !== parsed.type || result.key.environment !== deployment) throw new ApiError("invalid_api_key");
+  if (result.key.type === "publishable") exposeRefusal(c, result.key.allowedOrigins);
   applyRateLimit(c, result.rate);
   if (result.touch) {
     c.executionCtx.waitUntil(
@@ -108,7 +110,13 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (PUBLIC_PATHS.has(c.req.path)) return next();
   const credential = credentialOf(c);
   if (!credential) throw new ApiError("invalid_api_key", "No credential: send Authorization: Bearer <key or token>, or X-API-Key.");
-  const actor = credential.startsWith("vf_") ? await keyActor(c, credential) : await userActor(c, credential);
+  let actor: Actor;
+  try {
+    actor = credential.startsWith("vf_") ? await keyActor(c, credential) : await userActor(c, credential);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "invalid_api_key") exposeRefusal(c, null);
+    throw err;
+  }
   c.set("actor", actor);
   await next();
 });

@@ -16,6 +16,16 @@ function corsHeaders(c: Context<AppEnv>, origin: string) {
   c.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
 }
 
+/**
+ * A browser can read a refusal only if it carries CORS headers: a 401 on the validate route is readable by the
+ * calling origin (it says nothing but "invalid key"), a 429 by the key's allowed origins (with Retry-After).
+ */
+export function exposeRefusal(c: Context<AppEnv>, allowedOrigins: string[] | null) {
+  const origin = c.req.header("Origin");
+  if (!origin || c.req.method !== "POST" || !VALIDATE_PATH.test(c.req.path)) return;
+  if (allowedOrigins === null || allowedOrigins.includes(origin)) corsHeaders(c, origin);
+}
+
 export async function validatePreflight(c: Context<AppEnv>) {
   const origin = c.req.header("Origin");
   if (!origin) throw new ApiError("origin_not_allowed", "A CORS preflight needs an Origin header.");
