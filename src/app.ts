@@ -51,10 +51,10 @@ export function buildApp() {
       description: [
         "Vouchers, coupons and promotions at the edge.",
         "",
-        "- **Authentication**: `Authorization: Bearer <key or access token>` (or `X-API-Key`). Keys: `vf_sk_` secret, `vf_pk_` publishable (validate only, from their allowed origins), `vf_ak_` agent; `test` keys on staging, `live` on production.",
+        "- **Authentication**: `Authorization: Bearer <key or access token>` (or `X-API-Key`). Keys: `vf_sk_` secret, `vf_pk_` publishable (validate only, from their allowed origins; 401 and 429 answers carry CORS headers so the page can read them), `vf_ak_` agent; `test` keys on staging, `live` on production. A key carries a check: a mistyped key is refused at once.",
         "- **Errors**: always `{error, message, request_id, details?}`; every response carries `Request-Id`.",
         '- **Rate limits**: per credential, 1,000/min in production and 500 in staging unless the key sets its own; every authenticated answer carries `RateLimit-Policy: "default";q=<limit>;w=60` and `RateLimit: "default";r=<remaining>;t=<seconds>`; over the limit, 429 `rate_limit_exceeded` with `Retry-After`.',
-        "- **Retries**: `Idempotency-Key` on any POST or PATCH replays the first answer for 24 hours (`Idempotent-Replayed: true`); a different request with the same key is 422, a concurrent one 409.",
+        "- **Retries**: `Idempotency-Key` on any POST or PATCH replays the first answer for 24 hours (`Idempotent-Replayed: true`); a different request with the same key is 422, a concurrent one 409. Keys are scoped to the credential (an API key, the same after rotation, or a user); a replay is authenticated, authorized and rate-limited like a new request, and a refusal is not kept. Stored answers are encrypted at rest.",
         "- **Previews**: `Vauchflow-Dry-Run: true` where an operation says it is supported; elsewhere 400 `dry_run_not_supported`.",
         "- **Lists**: `?limit=1..100&cursor=…` → `{data, has_more, next_cursor}`, newest first.",
         "- **Money** is integer minor units with an ISO-4217 currency; times are RFC 3339 UTC.",

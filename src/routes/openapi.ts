@@ -98,7 +98,7 @@ export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"
         ),
         header("Vauchflow-Agent-Context", "`agent=<id>;client=<name@version>;prompt_fp=<8hex>;conv=<id>`, at most 512 bytes; recorded on the audit entry."),
         ...(route.method === "post" || route.method === "patch"
-          ? [header("Idempotency-Key", "1–255 characters. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`.")]
+          ? [header("Idempotency-Key", "1–255 characters, scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
           : []),
       ]
     : [];
