@@ -9,7 +9,7 @@ const route = defineRoute({
   tags: ["API keys"],
   summary: "Create a secret or publishable key",
   description:
-    "Needs `write:api_keys` (secret keys and users; agent keys cannot manage keys). A key can never grant scopes it does not hold, outlive itself or exceed its own rate limit. The plaintext `key` is returned once.",
+    "Needs `write:api_keys` (secret keys and users; agent keys cannot manage keys). A key can never grant scopes it does not hold (`admin` only from `admin`), outlive itself or exceed its own rate limit (an unset limit counts as the environment's default). The plaintext `key` is returned once.",
   security: BEARER,
   request: jsonBody(CreateKeyBody),
   responses: { 201: jsonContent(ApiKeyWithSecret, "The key, with its secret shown once"), ...errorResponses([]) },

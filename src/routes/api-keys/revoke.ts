@@ -8,7 +8,7 @@ const route = defineRoute({
   path: "/{id}",
   tags: ["API keys"],
   summary: "Revoke a key",
-  description: "Takes effect on the very next request with that key (401).",
+  description: "Needs `write:api_keys` and every scope the target key holds (an `admin` key only by `admin`). Takes effect on the very next request with that key (401).",
   security: BEARER,
   request: { params: KeyParams },
   responses: { 204: { description: "Revoked" }, ...errorResponses(["not_found"]) },
