@@ -109,7 +109,8 @@ describeSecurity([
     setup: keyInTeamA,
     url: (r) => `/v1/api-keys/${r.keyId}`,
     ok: 204,
-    secret: { scope: "write:api_keys" },
+    // Revoking needs the target's scopes too (API.md §2).
+    secret: { scope: "write:api_keys", alsoHolds: ["read:vouchers"] },
     user: { deniedRoles: ["viewer"] },
     targetsResource: true,
   }),
