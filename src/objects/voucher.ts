@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { definitionFromRow, mirrorStatement, redemptionStatements } from "../services/voucher-store";
-import { evaluate, type Counters, type Evaluation, type Reason, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
+import { evaluate, type Counters, type CustomerFacts, type Evaluation, type Reason, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
 import { VoucherStorage } from "./voucher-storage";
 
 export const ROLLBACK_WINDOW_MS = 30 * 60 * 1000;
@@ -96,9 +96,9 @@ export class VoucherObject extends DurableObject<Env> {
   async validate(ref: VoucherRef, request: RedemptionRequest): Promise<ValidateOutcome> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
-    const earlier = await this.hasEarlierOrders(snapshot.definition, request.customer_id);
+    const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
     const current = this.snapshot!;
-    const facts = { redemptionsOfVoucher: this.customerCount(request.customer_id), hasEarlierOrders: earlier };
+    const facts = this.customerFacts(current.definition, request.customer_id, inD1);
     const evaluation = evaluate(current.definition, this.withHolds(current.counters), request, facts, Date.now());
     const answer = { voucher: view(current.definition), counters: current.counters };
     const campaignId = current.definition.campaignId;
@@ -111,7 +111,7 @@ export class VoucherObject extends DurableObject<Env> {
   async redeem(ref: VoucherRef, request: RedemptionRequest, redemptionId: string): Promise<RedeemOutcome> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
-    const earlier = await this.hasEarlierOrders(snapshot.definition, request.customer_id);
+    const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
     // From here to the decision nothing yields, except waiting on the campaign while this redemption holds its place.
     const { definition: def, counters } = this.snapshot!;
     const orderId = request.order.id ?? null;
@@ -121,7 +121,7 @@ export class VoucherObject extends DurableObject<Env> {
       if (dup) return { kind: "duplicate", redemptionId: dup };
       if ([...this.holds].some((h) => h.orderId === orderId)) return { kind: "duplicate", redemptionId: "a concurrent request" };
     }
-    const facts = { redemptionsOfVoucher: this.customerCount(request.customer_id), hasEarlierOrders: earlier };
+    const facts = this.customerFacts(def, request.customer_id, inD1);
     const evaluation = evaluate(def, this.withHolds(counters), request, facts, Date.now());
     if (!evaluation.ok) return { kind: "rejected", reason: evaluation.reason };
     if (def.campaignId) {
@@ -268,10 +268,19 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   /**
-   * Only vouchers with first_order_only pay for this D1 read. Orders on this voucher are exact (its own table);
-   * two first orders racing on two different vouchers can both pass, as D1's history lags by about a second.
+   * What the voucher knows of the customer, read after the last await so concurrent calls see each other:
+   * this voucher's own redemptions and holds make first_order_only exact here; `inD1` (other vouchers) lags.
    */
-  private async hasEarlierOrders(def: VoucherDefinition, customerId: string | undefined): Promise<boolean> {
+  private customerFacts(def: VoucherDefinition, customerId: string | undefined, inD1: boolean): CustomerFacts {
+    const redemptionsOfVoucher = this.customerCount(customerId);
+    return { redemptionsOfVoucher, hasEarlierOrders: inD1 || (def.rules.first_order_only && redemptionsOfVoucher > 0) };
+  }
+
+  /**
+   * Only vouchers with first_order_only pay for this D1 read. Its answer covers the team's other vouchers, whose
+   * history reaches D1 about a second late, so two first orders racing on two different vouchers can both pass.
+   */
+  private async earlierOrdersInD1(def: VoucherDefinition, customerId: string | undefined): Promise<boolean> {
     if (!def.rules.first_order_only || !customerId) return false;
     if (this.customerCount(customerId) > 0) return true;
     const row = await this.env.DB.prepare("SELECT 1 FROM redemptions WHERE team_id = ? AND customer_id = ? AND status = 'redeemed' LIMIT 1")
