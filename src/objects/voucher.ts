@@ -45,6 +45,8 @@ export type RollbackOutcome =
   | { kind: "already_rolled_back"; redemption: RedemptionRecord }
   | { kind: "window_expired" }
   | { kind: "rolled_back"; redemption: RedemptionRecord };
+/** What a campaign's reconciliation learns of a redemption it reserved budget for. */
+export type RedemptionState = "committed" | "in_flight" | "absent";
 export type VoucherPatch = { metadata?: Record<string, string>; expiresAt?: number | null; active?: boolean };
 
 const view = (d: VoucherDefinition): VoucherView => ({
@@ -68,7 +70,7 @@ const FLUSH_BATCH = 100;
 const FLUSH_DELAY_MS = 1000;
 
 /** A redemption waiting on its campaign's answer: it holds its place so concurrent calls count it. */
-type Hold = { orderId: string | null; customerId: string | null; amount: number };
+type Hold = { redemptionId: string; orderId: string | null; customerId: string | null; amount: number };
 
 export class VoucherObject extends DurableObject<Env> {
   private readonly store: VoucherStorage;
@@ -125,11 +127,11 @@ export class VoucherObject extends DurableObject<Env> {
     const evaluation = evaluate(def, this.withHolds(counters), request, facts, Date.now());
     if (!evaluation.ok) return { kind: "rejected", reason: evaluation.reason };
     if (def.campaignId) {
-      const hold: Hold = { orderId, customerId, amount: evaluation.discountAmount };
+      const hold: Hold = { redemptionId, orderId, customerId, amount: evaluation.discountAmount };
       this.holds.add(hold);
       let decision;
       try {
-        decision = await this.campaign(def.campaignId).reserve(this.campaignRef(snapshot), redemptionId, { customerId, amount: evaluation.discountAmount });
+        decision = await this.campaign(def.campaignId).reserve(this.campaignRef(snapshot), redemptionId, { customerId, amount: evaluation.discountAmount }, def.code);
       } finally {
         this.holds.delete(hold);
       }
@@ -165,6 +167,16 @@ export class VoucherObject extends DurableObject<Env> {
     });
     await this.armFlush();
     return { kind: "redeemed", redemption, voucher: view(def), counters };
+  }
+
+  /**
+   * For the campaign's reconciliation: whether each redemption id was committed here (rolled back counts: its
+   * rollback gives the budget back itself), is still waiting on the campaign, or never committed and never will:
+   * a hold is dropped in the same synchronous step that commits or abandons its redemption, so absent is final.
+   */
+  async redemptionStates(ids: string[]): Promise<RedemptionState[]> {
+    const waiting = new Set([...this.holds].map((h) => h.redemptionId));
+    return ids.map((id) => (this.store.findRedemption(id) ? "committed" : waiting.has(id) ? "in_flight" : "absent"));
   }
 
   async rollback(ref: VoucherRef, redemptionId: string, reason: string | null): Promise<RollbackOutcome> {
