@@ -7,7 +7,7 @@
 // count, pause, end) on redeem, release on rollback (retried by the same flush if the campaign cannot be reached).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { definitionFromRow, mirrorStatement, redemptionStatements } from "../services/voucher-store";
+import { definitionFromRow, mirrorStatement, mirrorVersionOf, redemptionStatements } from "../services/voucher-store";
 import { evaluate, type Counters, type CustomerFacts, type Evaluation, type Reason, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
 import { VoucherStorage } from "./voucher-storage";
 
@@ -78,8 +78,6 @@ export class VoucherObject extends DurableObject<Env> {
   private holds = new Set<Hold>();
   private alarmArmed = false;
   private flushFailures = 0;
-  /** Bumped on every change D1's copy of the voucher must follow. */
-  private mirrorVersion = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -232,13 +230,15 @@ export class VoucherObject extends DurableObject<Env> {
     if (!snapshot) return;
     const { redemptions, releases, mirrorDirty } = this.store.pending(FLUSH_BATCH);
     if (redemptions.length === 0 && !mirrorDirty) return;
-    const version = this.mirrorVersion;
     const teamId = snapshot.definition.teamId;
     try {
       for (const r of releases) await this.campaign(r.campaignId!).release({ teamId, campaignId: r.campaignId! }, r.id);
       const statements = redemptions.flatMap((r) => redemptionStatements(this.env.DB, teamId, r));
-      await this.env.DB.batch([...statements, mirrorStatement(this.env.DB, this.load() ?? snapshot)]);
-      this.store.markDelivered(redemptions, version === this.mirrorVersion);
+      // The state and its number are read together, after the last await: another flush (a rollback's) may be
+      // writing too, and D1 keeps whichever carries the higher number.
+      const version = this.store.mirrorVersion();
+      await this.env.DB.batch([...statements, mirrorStatement(this.env.DB, this.load() ?? snapshot, version)]);
+      this.store.markDelivered(redemptions, version);
       this.flushFailures = 0;
       if (this.store.hasPending()) await this.armFlush();
     } catch (err) {
@@ -301,11 +301,13 @@ export class VoucherObject extends DurableObject<Env> {
     return row !== null;
   }
 
-  /** Counters (and, on first save, the definition); `mirror` marks a change D1's copy must follow. */
-  private save(definition: VoucherDefinition, counters: Counters, mirror: boolean) {
+  /**
+   * Counters (and, on first save, the definition); `mirror` marks a change D1's copy must follow, numbered from
+   * `startVersion` (D1's number when the voucher is loaded from D1).
+   */
+  private save(definition: VoucherDefinition, counters: Counters, mirror: boolean, startVersion = 0) {
     if (!this.snapshot) this.store.saveDefinition(definition);
-    this.store.saveCounters(counters, mirror);
-    if (mirror) this.mirrorVersion += 1;
+    this.store.saveCounters(counters, mirror, startVersion);
     this.snapshot = { definition, counters };
   }
 
@@ -323,7 +325,7 @@ export class VoucherObject extends DurableObject<Env> {
     if (this.load()) return this.snapshot!;
     if (!row) return null;
     const snapshot = definitionFromRow(row);
-    this.save(snapshot.definition, snapshot.counters, false);
+    this.save(snapshot.definition, snapshot.counters, false, mirrorVersionOf(row));
     return snapshot;
   }
 }
