@@ -4,7 +4,8 @@
 // A redemption is durable when the object answers. D1 (history, listing, reports) learns of it from the object's
 // own tables (see voucher-storage.ts), flushed by an alarm that retries with backoff until D1 has everything.
 // A campaign voucher also asks its campaign's object: check on validate, reserve (budget, campaign-wide customer
-// count, pause, end) on redeem, release on rollback (retried by the same flush if the campaign cannot be reached).
+// count, pause, end) on redeem, release on rollback (retried by the same flush if the campaign cannot be reached);
+// the campaign asks back (redemptionStates) about reservations it has not seen committed, to give back lost ones.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { definitionFromRow, mirrorStatement, mirrorVersionOf, redemptionStatements } from "../services/voucher-store";
