@@ -137,6 +137,8 @@ export const vouchers = sqliteTable(
     redemptionLimit: integer("redemption_limit"),
     perCustomerLimit: integer("per_customer_limit"),
     redemptionsCount: integer("redemptions_count").notNull().default(0),
+    /** The voucher object's change number this row shows: a mirror write older than the row is ignored. */
+    mirrorVersion: integer("mirror_version").notNull().default(0),
     rules: text("rules", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     startsAt: integer("starts_at"),
     expiresAt: integer("expires_at"),

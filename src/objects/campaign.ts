@@ -2,9 +2,11 @@
 // the budget ledger, the campaign-wide per-customer counts, the pause switch and the end date. Voucher objects
 // ask it on every validate (check) and redeem (reserve, committed atomically here), and give back on rollback
 // (release). Reservations are keyed by redemption id, so a repeated reserve or release changes nothing.
+// A reservation whose redemption never committed is given back by the reconciliation alarm (see reconcile()).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { Reason } from "../services/voucher-rules";
+import { CampaignReservations, type Reservation } from "./campaign-reservations";
 
 export type CampaignState = {
   id: string;
@@ -21,9 +23,22 @@ export type CampaignStats = { redemptionsCount: number; discountTotal: number; b
 export type CampaignDecision = { ok: true } | { ok: false; reason: Reason };
 export type CampaignAsk = { customerId: string | null; amount: number };
 
+/**
+ * How long a reservation's redemption has to commit before the campaign checks on it: a commit follows its reserve
+ * within milliseconds and reaches D1 within about a second, so only a lost one is still unknown by then.
+ */
+export const RESERVATION_SETTLE_MS = 30_000;
+/** At most this many reservations per look at D1 (its bound-parameter limit is 100). */
+const RECONCILE_BATCH = 100;
+/** When a voucher could not answer, or its redemption is still waiting on this campaign. */
+const RECONCILE_RETRY_MS = 10_000;
+
 export class CampaignObject extends DurableObject<Env> {
   private state: CampaignState | undefined;
   private ledger = { spent: 0, redemptions: 0 };
+  private readonly reservations: CampaignReservations;
+  /** When the reconciliation alarm is known to be set, so a reserve does not ask storage every time. */
+  private reconcileAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -31,8 +46,7 @@ export class CampaignObject extends DurableObject<Env> {
     sql.exec(`CREATE TABLE IF NOT EXISTS campaign (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1), state TEXT NOT NULL, spent INTEGER NOT NULL, redemptions INTEGER NOT NULL)`);
     sql.exec("CREATE TABLE IF NOT EXISTS customers (customer_id TEXT PRIMARY KEY, redemptions INTEGER NOT NULL)");
-    sql.exec(`CREATE TABLE IF NOT EXISTS reservations (
-      key TEXT PRIMARY KEY, customer_id TEXT, amount INTEGER NOT NULL, held INTEGER NOT NULL, at INTEGER NOT NULL)`);
+    this.reservations = new CampaignReservations(sql);
   }
 
   async install(state: CampaignState): Promise<void> {
@@ -45,25 +59,21 @@ export class CampaignObject extends DurableObject<Env> {
     return this.decide(state, ask);
   }
 
-  /** Checks and, when allowed, commits the budget and the customer's count in one step. */
-  async reserve(ref: CampaignRef, key: string, ask: CampaignAsk): Promise<CampaignDecision | null> {
+  /**
+   * Checks and, when allowed, commits the budget and the customer's count in one step. The reservation stays
+   * unconfirmed until reconcile() has seen redemption `key` committed on voucher `voucherCode`.
+   */
+  async reserve(ref: CampaignRef, key: string, ask: CampaignAsk, voucherCode: string): Promise<CampaignDecision | null> {
     const state = await this.ensure(ref);
     if (!state) return null;
-    const existing = this.ctx.storage.sql.exec<{ held: number }>("SELECT held FROM reservations WHERE key = ?", key).toArray()[0];
-    if (existing?.held === 1) return { ok: true };
+    if (this.reservations.find(key)?.held) return { ok: true };
     const decision = this.decide(state, ask);
     if (!decision.ok) return decision;
+    const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      const sql = this.ctx.storage.sql;
-      sql.exec(
-        "INSERT INTO reservations (key, customer_id, amount, held, at) VALUES (?, ?, ?, 1, ?) ON CONFLICT (key) DO UPDATE SET held = 1",
-        key,
-        ask.customerId,
-        ask.amount,
-        Date.now(),
-      );
+      this.reservations.hold(key, ask, voucherCode, now);
       if (ask.customerId) {
-        sql.exec(
+        this.ctx.storage.sql.exec(
           "INSERT INTO customers (customer_id, redemptions) VALUES (?, 1) ON CONFLICT (customer_id) DO UPDATE SET redemptions = redemptions + 1",
           ask.customerId,
         );
@@ -71,22 +81,97 @@ export class CampaignObject extends DurableObject<Env> {
       this.ledger = { spent: this.ledger.spent + ask.amount, redemptions: this.ledger.redemptions + 1 };
       this.save(state);
     });
+    if (this.reconcileAt === null) await this.armReconcile(now + RESERVATION_SETTLE_MS);
     return { ok: true };
   }
 
   /** Gives back what a reservation took (a rollback). Releasing twice, or an unknown key, changes nothing. */
   async release(ref: CampaignRef, key: string): Promise<void> {
-    const state = await this.ensure(ref);
-    if (!state) return;
-    const row = this.ctx.storage.sql
-      .exec<{ customer_id: string | null; amount: number; held: number }>("SELECT customer_id, amount, held FROM reservations WHERE key = ?", key)
-      .toArray()[0];
-    if (!row || row.held !== 1) return;
+    if (!(await this.ensure(ref))) return;
+    this.giveBack(key);
+  }
+
+  override async alarm(): Promise<void> {
+    this.reconcileAt = null;
+    let next: number | null;
+    try {
+      next = await this.reconcile();
+    } catch (err) {
+      console.error(JSON.stringify({ level: "warn", object: "campaign", error: err instanceof Error ? err.message : String(err) }));
+      next = Date.now() + RECONCILE_RETRY_MS;
+    }
+    if (next !== null) await this.armReconcile(next);
+  }
+
+  /**
+   * Confirms or gives back the reservations old enough to have committed. Most are confirmed by their row in D1's
+   * history (one query for many); the rest are asked of their voucher's object, which alone can say a redemption
+   * never committed. Returns when to look again, or null when nothing is left unconfirmed.
+   */
+  private async reconcile(): Promise<number | null> {
+    const state = this.load();
+    if (!state) return null;
+    const due = this.reservations.unconfirmed(Date.now() - RESERVATION_SETTLE_MS, RECONCILE_BATCH);
+    if (due.length === 0) return this.nextReconcile(false);
+    const found = await this.env.DB.prepare(`SELECT id FROM redemptions WHERE id IN (${due.map(() => "?").join(", ")})`)
+      .bind(...due.map((r) => r.key))
+      .all<{ id: string }>();
+    const inHistory = new Set(found.results.map((r) => r.id));
+    const byVoucher = new Map<string, Reservation[]>();
+    for (const r of due) {
+      if (inHistory.has(r.key) || r.voucherCode === null) this.reservations.confirm(r.key);
+      else byVoucher.set(r.voucherCode, [...(byVoucher.get(r.voucherCode) ?? []), r]);
+    }
+    let unsettled = false;
+    for (const [code, reservations] of byVoucher) {
+      const voucher = this.env.VOUCHERS.get(this.env.VOUCHERS.idFromName(`${state.teamId}:${code}`));
+      let fates;
+      try {
+        fates = await voucher.redemptionStates(reservations.map((r) => r.key));
+      } catch (err) {
+        console.error(JSON.stringify({ level: "warn", object: "campaign", voucher: code, error: err instanceof Error ? err.message : String(err) }));
+        unsettled = true;
+        continue;
+      }
+      reservations.forEach((r, i) => {
+        if (fates[i] === "committed") this.reservations.confirm(r.key);
+        else if (fates[i] === "absent") this.giveBack(r.key);
+        else unsettled = true;
+      });
+    }
+    if (due.length === RECONCILE_BATCH && !unsettled) return Date.now();
+    return this.nextReconcile(unsettled);
+  }
+
+  private nextReconcile(retrySoon: boolean): number | null {
+    const oldest = this.reservations.oldestUnconfirmed();
+    if (oldest === null) return null;
+    const due = oldest + RESERVATION_SETTLE_MS;
+    return retrySoon ? Math.max(due, Date.now() + RECONCILE_RETRY_MS) : due;
+  }
+
+  /** Sets the alarm to `at` unless it already fires sooner (one alarm per object serves every reservation). */
+  private async armReconcile(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== null && current <= at) {
+      this.reconcileAt = current;
+      return;
+    }
+    await this.ctx.storage.setAlarm(at);
+    this.reconcileAt = at;
+  }
+
+  /** Undoes a held reservation's budget and customer count, reading the state now (callers may have awaited). */
+  private giveBack(key: string) {
+    const state = this.load();
+    const reservation = this.reservations.find(key);
+    if (!state || !reservation?.held) return;
     this.ctx.storage.transactionSync(() => {
-      const sql = this.ctx.storage.sql;
-      sql.exec("UPDATE reservations SET held = 0 WHERE key = ?", key);
-      if (row.customer_id) sql.exec("UPDATE customers SET redemptions = redemptions - 1 WHERE customer_id = ?", row.customer_id);
-      this.ledger = { spent: this.ledger.spent - row.amount, redemptions: this.ledger.redemptions - 1 };
+      this.reservations.markReleased(key);
+      if (reservation.customerId) {
+        this.ctx.storage.sql.exec("UPDATE customers SET redemptions = redemptions - 1 WHERE customer_id = ?", reservation.customerId);
+      }
+      this.ledger = { spent: this.ledger.spent - reservation.amount, redemptions: this.ledger.redemptions - 1 };
       this.save(state);
     });
   }

@@ -2,7 +2,10 @@
 // every redemption row carries `synced` (0 until D1 has it) and `release_pending` (a rollback whose budget the
 // campaign has not yet taken back), and `counters.mirror_dirty` marks a definition or counter change D1 lacks.
 // Those flags are the outbox: no separate event table, so a redemption costs two small writes.
+// `counters.mirror_version` numbers those changes; D1's row keeps the number it shows and refuses an older one,
+// so two flushes landing out of order never take D1's copy back.
 import type { Counters, VoucherDefinition } from "../services/voucher-rules";
+import { addColumnIfMissing } from "./sqlite-schema";
 import type { RedemptionRecord, Snapshot } from "./voucher";
 
 export class VoucherStorage {
@@ -11,6 +14,7 @@ export class VoucherStorage {
     sql.exec(`CREATE TABLE IF NOT EXISTS counters (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1), redemptions_count INTEGER NOT NULL, gift_card_balance INTEGER,
       mirror_dirty INTEGER NOT NULL DEFAULT 0)`);
+    addColumnIfMissing(sql, "counters", "mirror_version", "INTEGER NOT NULL DEFAULT 0");
     sql.exec(`CREATE TABLE IF NOT EXISTS redemptions (
       id TEXT PRIMARY KEY, customer_id TEXT, order_id TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, record TEXT NOT NULL,
       synced INTEGER NOT NULL DEFAULT 0, release_pending INTEGER NOT NULL DEFAULT 0)`);
@@ -36,15 +40,24 @@ export class VoucherStorage {
     );
   }
 
-  saveCounters(counters: Counters, mirrorDirty: boolean) {
+  /** `startVersion` is where numbering starts on the first save: D1's own number when loaded from D1. */
+  saveCounters(counters: Counters, mirrorDirty: boolean, startVersion = 0) {
+    const dirty = mirrorDirty ? 1 : 0;
     this.sql.exec(
-      `INSERT INTO counters (singleton, redemptions_count, gift_card_balance, mirror_dirty) VALUES (1, ?, ?, ?)
+      `INSERT INTO counters (singleton, redemptions_count, gift_card_balance, mirror_dirty, mirror_version) VALUES (1, ?, ?, ?, ?)
        ON CONFLICT (singleton) DO UPDATE SET redemptions_count = excluded.redemptions_count,
-         gift_card_balance = excluded.gift_card_balance, mirror_dirty = max(mirror_dirty, excluded.mirror_dirty)`,
+         gift_card_balance = excluded.gift_card_balance, mirror_dirty = max(mirror_dirty, excluded.mirror_dirty),
+         mirror_version = mirror_version + excluded.mirror_dirty`,
       counters.redemptionsCount,
       counters.giftCardBalance,
-      mirrorDirty ? 1 : 0,
+      dirty,
+      startVersion + dirty,
     );
+  }
+
+  /** The number of the latest change D1's copy must follow. */
+  mirrorVersion(): number {
+    return this.sql.exec<{ v: number }>("SELECT mirror_version AS v FROM counters").toArray()[0]?.v ?? 0;
   }
 
   insertRedemption(r: RedemptionRecord) {
@@ -93,13 +106,13 @@ export class VoucherStorage {
 
   /**
    * Marks delivered what pending() returned. A row changed since (a rollback re-marks it) stays pending, and the
-   * mirror flag is cleared only when no change arrived while D1 was being written.
+   * mirror flag is cleared only when D1 was sent the latest change (`mirrorVersion`).
    */
-  markDelivered(delivered: RedemptionRecord[], clearMirror: boolean) {
+  markDelivered(delivered: RedemptionRecord[], mirrorVersion: number) {
     for (const r of delivered) {
       this.sql.exec("UPDATE redemptions SET synced = 1, release_pending = 0 WHERE id = ? AND status = ?", r.id, r.status);
     }
-    if (clearMirror) this.sql.exec("UPDATE counters SET mirror_dirty = 0");
+    this.sql.exec("UPDATE counters SET mirror_dirty = 0 WHERE mirror_version = ?", mirrorVersion);
   }
 
   hasPending(): boolean {

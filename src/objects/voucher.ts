@@ -4,11 +4,12 @@
 // A redemption is durable when the object answers. D1 (history, listing, reports) learns of it from the object's
 // own tables (see voucher-storage.ts), flushed by an alarm that retries with backoff until D1 has everything.
 // A campaign voucher also asks its campaign's object: check on validate, reserve (budget, campaign-wide customer
-// count, pause, end) on redeem, release on rollback (retried by the same flush if the campaign cannot be reached).
+// count, pause, end) on redeem, release on rollback (retried by the same flush if the campaign cannot be reached);
+// the campaign asks back (redemptionStates) about reservations it has not seen committed, to give back lost ones.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { definitionFromRow, mirrorStatement, redemptionStatements } from "../services/voucher-store";
-import { evaluate, type Counters, type Evaluation, type Reason, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
+import { definitionFromRow, mirrorStatement, mirrorVersionOf, redemptionStatements } from "../services/voucher-store";
+import { evaluate, type Counters, type CustomerFacts, type Evaluation, type Reason, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
 import { VoucherStorage } from "./voucher-storage";
 
 export const ROLLBACK_WINDOW_MS = 30 * 60 * 1000;
@@ -45,6 +46,8 @@ export type RollbackOutcome =
   | { kind: "already_rolled_back"; redemption: RedemptionRecord }
   | { kind: "window_expired" }
   | { kind: "rolled_back"; redemption: RedemptionRecord };
+/** What a campaign's reconciliation learns of a redemption it reserved budget for. */
+export type RedemptionState = "committed" | "in_flight" | "absent";
 export type VoucherPatch = { metadata?: Record<string, string>; expiresAt?: number | null; active?: boolean };
 
 const view = (d: VoucherDefinition): VoucherView => ({
@@ -68,7 +71,7 @@ const FLUSH_BATCH = 100;
 const FLUSH_DELAY_MS = 1000;
 
 /** A redemption waiting on its campaign's answer: it holds its place so concurrent calls count it. */
-type Hold = { orderId: string | null; customerId: string | null; amount: number };
+type Hold = { redemptionId: string; orderId: string | null; customerId: string | null; amount: number };
 
 export class VoucherObject extends DurableObject<Env> {
   private readonly store: VoucherStorage;
@@ -76,8 +79,6 @@ export class VoucherObject extends DurableObject<Env> {
   private holds = new Set<Hold>();
   private alarmArmed = false;
   private flushFailures = 0;
-  /** Bumped on every change D1's copy of the voucher must follow. */
-  private mirrorVersion = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,9 +97,9 @@ export class VoucherObject extends DurableObject<Env> {
   async validate(ref: VoucherRef, request: RedemptionRequest): Promise<ValidateOutcome> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
-    const earlier = await this.hasEarlierOrders(snapshot.definition, request.customer_id);
+    const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
     const current = this.snapshot!;
-    const facts = { redemptionsOfVoucher: this.customerCount(request.customer_id), hasEarlierOrders: earlier };
+    const facts = this.customerFacts(current.definition, request.customer_id, inD1);
     const evaluation = evaluate(current.definition, this.withHolds(current.counters), request, facts, Date.now());
     const answer = { voucher: view(current.definition), counters: current.counters };
     const campaignId = current.definition.campaignId;
@@ -111,7 +112,7 @@ export class VoucherObject extends DurableObject<Env> {
   async redeem(ref: VoucherRef, request: RedemptionRequest, redemptionId: string): Promise<RedeemOutcome> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
-    const earlier = await this.hasEarlierOrders(snapshot.definition, request.customer_id);
+    const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
     // From here to the decision nothing yields, except waiting on the campaign while this redemption holds its place.
     const { definition: def, counters } = this.snapshot!;
     const orderId = request.order.id ?? null;
@@ -121,15 +122,15 @@ export class VoucherObject extends DurableObject<Env> {
       if (dup) return { kind: "duplicate", redemptionId: dup };
       if ([...this.holds].some((h) => h.orderId === orderId)) return { kind: "duplicate", redemptionId: "a concurrent request" };
     }
-    const facts = { redemptionsOfVoucher: this.customerCount(request.customer_id), hasEarlierOrders: earlier };
+    const facts = this.customerFacts(def, request.customer_id, inD1);
     const evaluation = evaluate(def, this.withHolds(counters), request, facts, Date.now());
     if (!evaluation.ok) return { kind: "rejected", reason: evaluation.reason };
     if (def.campaignId) {
-      const hold: Hold = { orderId, customerId, amount: evaluation.discountAmount };
+      const hold: Hold = { redemptionId, orderId, customerId, amount: evaluation.discountAmount };
       this.holds.add(hold);
       let decision;
       try {
-        decision = await this.campaign(def.campaignId).reserve(this.campaignRef(snapshot), redemptionId, { customerId, amount: evaluation.discountAmount });
+        decision = await this.campaign(def.campaignId).reserve(this.campaignRef(snapshot), redemptionId, { customerId, amount: evaluation.discountAmount }, def.code);
       } finally {
         this.holds.delete(hold);
       }
@@ -165,6 +166,16 @@ export class VoucherObject extends DurableObject<Env> {
     });
     await this.armFlush();
     return { kind: "redeemed", redemption, voucher: view(def), counters };
+  }
+
+  /**
+   * For the campaign's reconciliation: whether each redemption id was committed here (rolled back counts: its
+   * rollback gives the budget back itself), is still waiting on the campaign, or never committed and never will:
+   * a hold is dropped in the same synchronous step that commits or abandons its redemption, so absent is final.
+   */
+  async redemptionStates(ids: string[]): Promise<RedemptionState[]> {
+    const waiting = new Set([...this.holds].map((h) => h.redemptionId));
+    return ids.map((id) => (this.store.findRedemption(id) ? "committed" : waiting.has(id) ? "in_flight" : "absent"));
   }
 
   async rollback(ref: VoucherRef, redemptionId: string, reason: string | null): Promise<RollbackOutcome> {
@@ -220,13 +231,15 @@ export class VoucherObject extends DurableObject<Env> {
     if (!snapshot) return;
     const { redemptions, releases, mirrorDirty } = this.store.pending(FLUSH_BATCH);
     if (redemptions.length === 0 && !mirrorDirty) return;
-    const version = this.mirrorVersion;
     const teamId = snapshot.definition.teamId;
     try {
       for (const r of releases) await this.campaign(r.campaignId!).release({ teamId, campaignId: r.campaignId! }, r.id);
       const statements = redemptions.flatMap((r) => redemptionStatements(this.env.DB, teamId, r));
-      await this.env.DB.batch([...statements, mirrorStatement(this.env.DB, this.load() ?? snapshot)]);
-      this.store.markDelivered(redemptions, version === this.mirrorVersion);
+      // The state and its number are read together, after the last await: another flush (a rollback's) may be
+      // writing too, and D1 keeps whichever carries the higher number.
+      const version = this.store.mirrorVersion();
+      await this.env.DB.batch([...statements, mirrorStatement(this.env.DB, this.load() ?? snapshot, version)]);
+      this.store.markDelivered(redemptions, version);
       this.flushFailures = 0;
       if (this.store.hasPending()) await this.armFlush();
     } catch (err) {
@@ -268,10 +281,19 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   /**
-   * Only vouchers with first_order_only pay for this D1 read. Orders on this voucher are exact (its own table);
-   * two first orders racing on two different vouchers can both pass, as D1's history lags by about a second.
+   * What the voucher knows of the customer, read after the last await so concurrent calls see each other:
+   * this voucher's own redemptions and holds make first_order_only exact here; `inD1` (other vouchers) lags.
    */
-  private async hasEarlierOrders(def: VoucherDefinition, customerId: string | undefined): Promise<boolean> {
+  private customerFacts(def: VoucherDefinition, customerId: string | undefined, inD1: boolean): CustomerFacts {
+    const redemptionsOfVoucher = this.customerCount(customerId);
+    return { redemptionsOfVoucher, hasEarlierOrders: inD1 || (def.rules.first_order_only && redemptionsOfVoucher > 0) };
+  }
+
+  /**
+   * Only vouchers with first_order_only pay for this D1 read. Its answer covers the team's other vouchers, whose
+   * history reaches D1 about a second late, so two first orders racing on two different vouchers can both pass.
+   */
+  private async earlierOrdersInD1(def: VoucherDefinition, customerId: string | undefined): Promise<boolean> {
     if (!def.rules.first_order_only || !customerId) return false;
     if (this.customerCount(customerId) > 0) return true;
     const row = await this.env.DB.prepare("SELECT 1 FROM redemptions WHERE team_id = ? AND customer_id = ? AND status = 'redeemed' LIMIT 1")
@@ -280,11 +302,13 @@ export class VoucherObject extends DurableObject<Env> {
     return row !== null;
   }
 
-  /** Counters (and, on first save, the definition); `mirror` marks a change D1's copy must follow. */
-  private save(definition: VoucherDefinition, counters: Counters, mirror: boolean) {
+  /**
+   * Counters (and, on first save, the definition); `mirror` marks a change D1's copy must follow, numbered from
+   * `startVersion` (D1's number when the voucher is loaded from D1).
+   */
+  private save(definition: VoucherDefinition, counters: Counters, mirror: boolean, startVersion = 0) {
     if (!this.snapshot) this.store.saveDefinition(definition);
-    this.store.saveCounters(counters, mirror);
-    if (mirror) this.mirrorVersion += 1;
+    this.store.saveCounters(counters, mirror, startVersion);
     this.snapshot = { definition, counters };
   }
 
@@ -302,7 +326,7 @@ export class VoucherObject extends DurableObject<Env> {
     if (this.load()) return this.snapshot!;
     if (!row) return null;
     const snapshot = definitionFromRow(row);
-    this.save(snapshot.definition, snapshot.counters, false);
+    this.save(snapshot.definition, snapshot.counters, false, mirrorVersionOf(row));
     return snapshot;
   }
 }

@@ -32,17 +32,27 @@ export function definitionFromRow(row: Row): Snapshot {
   };
 }
 
-/** Brings the D1 listing copy up to the object's current state. */
-export function mirrorStatement(db: D1Database, { definition: d, counters }: Snapshot) {
+/** The voucher object's change number a D1 `vouchers` row shows (see mirrorStatement). */
+export const mirrorVersionOf = (row: Row): number => Number(row.mirror_version ?? 0);
+
+/**
+ * Brings the D1 listing copy up to the object's state as of change `version`. It applies only over an older
+ * change, so of two flushes landing out of order the later-numbered one wins.
+ */
+export function mirrorStatement(db: D1Database, { definition: d, counters }: Snapshot, version: number) {
   return db
     .prepare(
-      `UPDATE vouchers SET redemptions_count = ?, gift_card_balance = ?, active = ?, expires_at = ?, metadata = ?, updated_at = ?
-        WHERE id = ? AND team_id = ?`,
+      `UPDATE vouchers SET redemptions_count = ?, gift_card_balance = ?, active = ?, expires_at = ?, metadata = ?, updated_at = ?,
+                           mirror_version = ?
+        WHERE id = ? AND team_id = ? AND mirror_version < ?`,
     )
-    .bind(counters.redemptionsCount, counters.giftCardBalance, d.active ? 1 : 0, d.expiresAt, JSON.stringify(d.metadata), d.updatedAt, d.id, d.teamId);
+    .bind(counters.redemptionsCount, counters.giftCardBalance, d.active ? 1 : 0, d.expiresAt, JSON.stringify(d.metadata), d.updatedAt, version, d.id, d.teamId, version);
 }
 
-/** Upserts a redemption (a rollback updates the same row) and registers an unknown customer on first use. */
+/**
+ * Upserts a redemption (a rollback updates the same row) and registers an unknown customer on first use. A
+ * rollback is final, so a stale "redeemed" write landing after it changes nothing.
+ */
 export function redemptionStatements(db: D1Database, teamId: string, r: RedemptionRecord) {
   const statements = [
     db
@@ -51,7 +61,8 @@ export function redemptionStatements(db: D1Database, teamId: string, r: Redempti
                                   status, created_at, rolled_back_at, rollback_reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, rolled_back_at = excluded.rolled_back_at,
-                                        rollback_reason = excluded.rollback_reason`,
+                                        rollback_reason = excluded.rollback_reason
+           WHERE redemptions.status = 'redeemed'`,
       )
       .bind(
         r.id,

@@ -3,6 +3,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createKey, newTeam } from "../helpers/api";
+import { campaignStats, campaignVouchers, createCampaign } from "../helpers/campaigns";
 
 async function setup(voucher: Record<string, unknown>) {
   const { owner, admin } = await newTeam();
@@ -130,5 +131,30 @@ describe("redemptions under concurrency", () => {
     const voucher = await call("GET", `/v1/vouchers/${code}`, { token });
     expect(voucher.body.redemptions_count).toBe(20 + won);
     expect(voucher.body.redemptions_count).toBeLessThanOrEqual(30);
+  });
+});
+
+describe("first_order_only under concurrency", () => {
+  const firstOrders = (token: string, code: string) =>
+    Promise.all(
+      Array.from({ length: 20 }, (_, i) => call("POST", `/v1/vouchers/${code}/redeem`, { token, body: { customer_id: "cus-new", order: order(`first-${i}`) } })),
+    );
+
+  it("20 concurrent first orders of one new customer on one voucher: exactly one succeeds", async () => {
+    const { token, code } = await setup({ discount: { type: "amount", amount_off: 500 }, currency: "EUR", rules: { first_order_only: true } });
+    const answers = await firstOrders(token, code);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 201)) expect(a.body).toMatchObject({ error: "voucher_not_eligible", reason: "customer_not_eligible" });
+  });
+
+  it("the same on a campaign voucher, whose redemptions wait on the campaign's object", async () => {
+    const { admin } = await newTeam();
+    const key = await createKey(admin.key, { name: "checkout", rate_limit_per_minute: 10_000 });
+    const campaign = await createCampaign(admin.key, { discount: { type: "amount", amount_off: 500 }, currency: "EUR", rules: { first_order_only: true } });
+    const [code] = await campaignVouchers(admin.key, campaign.id, 1);
+    const answers = await firstOrders(key.key, code!);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 201)) expect(a.body).toMatchObject({ error: "voucher_not_eligible", reason: "customer_not_eligible" });
+    expect((await campaignStats(admin.key, campaign.id)).redemptions_count).toBe(1);
   });
 });

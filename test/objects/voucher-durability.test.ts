@@ -1,9 +1,9 @@
 // An acknowledged redemption is never lost: D1 is fed from the voucher object's own tables (rows marked unsynced),
-// retried until it lands.
+// retried until it lands; and D1's copy never goes backwards, whatever order two flushes land in.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { VoucherObject } from "../../src/objects/voucher";
-import { call, newTeam } from "../helpers/api";
+import { call, newTeam, sleep } from "../helpers/api";
 
 /** A D1 binding whose writes fail, as during an outage. */
 function failingDb(real: D1Database): D1Database {
@@ -76,5 +76,55 @@ describe("redemption durability", () => {
     });
     const count = await env.DB.prepare("SELECT count(*) AS n FROM redemptions WHERE team_id = ?").bind(owner.teamId).first<{ n: number }>();
     expect(count?.n).toBe(1);
+  });
+
+  it("two flushes whose D1 writes land in reverse order leave the newer state in D1", async () => {
+    const { owner, admin } = await newTeam();
+    await call("POST", "/v1/vouchers", { token: admin.key, body: { code: "ORDER-1", discount: { type: "amount", amount_off: 100 }, currency: "EUR" } });
+    const stub = env.VOUCHERS.get(env.VOUCHERS.idFromName(`${owner.teamId}:ORDER-1`));
+    const redeemed = await call("POST", "/v1/vouchers/ORDER-1/redeem", { token: admin.key, body: { order: { id: "o-1", amount: 5000 } } });
+    expect(redeemed.status).toBe(201);
+
+    // The first D1 batch (the alarm's flush, carrying the live redemption) is held back until the second has landed.
+    // Everything that waits or wakes runs inside the object: promises cannot cross from the test into it.
+    let batches = 0;
+    await runInDurableObject(stub, (instance: VoucherObject) => {
+      const real = (instance as unknown as Mutable).env;
+      let landed!: () => void;
+      const secondLanded = new Promise<void>((resolve) => (landed = resolve));
+      const slowFirst = new Proxy(real.DB, {
+        get(target, prop) {
+          if (prop === "batch") {
+            return async (statements: D1PreparedStatement[]) => {
+              const n = ++batches;
+              if (n === 1) await secondLanded;
+              const result = await target.batch(statements);
+              if (n === 2) landed();
+              return result;
+            };
+          }
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      (instance as unknown as Mutable).env = { ...real, DB: slowFirst };
+    });
+    const alarmFlush = runDurableObjectAlarm(stub);
+    for (let i = 0; i < 100 && batches === 0; i++) await sleep(10);
+    expect(batches).toBe(1);
+    // The rollback flushes at once: its write (the redemption rolled back, no live one) lands first.
+    const undone = await call("POST", "/v1/vouchers/ORDER-1/rollback", { token: admin.key, body: { redemption_id: redeemed.body.id } });
+    expect(undone.status).toBe(200);
+    expect(await alarmFlush).toBe(true);
+    expect(batches).toBe(2);
+
+    const voucher = await env.DB.prepare("SELECT redemptions_count FROM vouchers WHERE team_id = ? AND code = 'ORDER-1'")
+      .bind(owner.teamId)
+      .first<{ redemptions_count: number }>();
+    expect(voucher?.redemptions_count).toBe(0);
+    const row = await env.DB.prepare("SELECT status FROM redemptions WHERE id = ?").bind(redeemed.body.id).first<{ status: string }>();
+    expect(row?.status).toBe("rolled_back");
+    // Nothing is left pending that would later rewrite D1.
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ d: number }>("SELECT mirror_dirty AS d FROM counters").one().d)).toBe(0);
   });
 });

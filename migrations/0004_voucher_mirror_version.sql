@@ -1,0 +1,1 @@
+ALTER TABLE `vouchers` ADD `mirror_version` integer DEFAULT 0 NOT NULL;
