@@ -26,8 +26,11 @@ export default {
       case "bulk":
         return consumeBulk(batch as MessageBatch<BulkMessage>, env);
     }
-    // A queue this worker does not consume yet: keep the messages for the consumer that will.
-    console.error(JSON.stringify({ level: "error", queue: batch.queue, message: "no consumer for this queue" }));
-    batch.retryAll({ delaySeconds: 60 });
+    // Only a [[queues.consumers]] entry in wrangler.toml sends a queue here, so this one has an entry but no
+    // handler. Fail loudly rather than re-queue quietly: the queue retries the batch up to that entry's
+    // max_retries, then moves it to its dead_letter_queue if it names one, else deletes it. To fix: add a case
+    // above (with its test), or remove the consumer entry until its handler exists.
+    console.error(JSON.stringify({ level: "error", event: "queue_without_handler", queue: batch.queue, messages: batch.messages.length }));
+    throw new Error(`No consumer for queue ${batch.queue}: add one in src/index.ts or remove its [[queues.consumers]] entry.`);
   },
 } satisfies ExportedHandler<Env>;

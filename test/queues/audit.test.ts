@@ -191,3 +191,15 @@ describe("the audit dead-letter consumer", () => {
   });
 });
 
+describe("a queue without a handler", () => {
+  it("fails the delivery loudly instead of re-queueing it quietly", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const batch = createMessageBatch("vauchflow-webhooks-local", [{ id: "msg-webhook-1", timestamp: new Date(), attempts: 1, body: { kind: "x" } }]);
+    await expect(worker.queue(batch, env)).rejects.toThrow(/No consumer for queue vauchflow-webhooks-local/);
+    expect(loggedLines(errors)).toContainEqual(expect.objectContaining({ event: "queue_without_handler", queue: "vauchflow-webhooks-local", messages: 1 }));
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toEqual([]);
+    expect(result.retryBatch.retry).toBe(false);
+  });
+});
