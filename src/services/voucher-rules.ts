@@ -79,7 +79,7 @@ export const REASON_MESSAGES: Record<Reason, string> = {
 
 export type Evaluation = { ok: true; discountAmount: number } | { ok: false; reason: Reason };
 
-/** quantity × unit_price over the items. Exact: any sum past 2^53 is far above the largest order amount anyway. */
+/** quantity × unit_price over the items. Exact below 2^53; a sum beyond that is far above any order amount, so comparing it stays right. */
 export function itemsTotal(items: OrderItem[]): number {
   return items.reduce((sum, item) => sum + item.quantity * item.unit_price, 0);
 }

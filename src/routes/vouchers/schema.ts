@@ -133,7 +133,7 @@ const Order = z
 
 /** How any valid answer is priced, stated once for both request schemas. */
 const PRICING =
-  "The discount applies to the eligible amount: the items matching the voucher's `skus` when it names some, else the whole `amount`. `discount_amount` is a whole number of minor units from 0 to that eligible amount, so never above `order.amount`, and `total_amount` = `amount` − `discount_amount` is never negative. A gift card spends at most the eligible amount and its balance. An order whose `items` sum above its `amount`, or whose `shipping_amount` is above it, answers 400 `invalid_request` (details name the field) and consumes nothing.";
+  "A percent or amount discount applies to the eligible amount: the items matching the voucher's `skus` when it names some (never counted above `order.amount`), else the whole `amount`. `free_shipping` takes off `shipping_amount`. A gift card spends at most the eligible amount and its balance. Whatever the voucher, `discount_amount` is a whole number of minor units from 0 to `order.amount`, and `total_amount` = `amount` − `discount_amount` is never negative. An order whose `items` sum above its `amount`, or whose `shipping_amount` is above it, answers 400 `invalid_request` (details name the field) and consumes nothing.";
 
 export const ValidateBody = z
   .strictObject({
