@@ -11,6 +11,8 @@ export interface Env {
   BULK_QUEUE: Queue;
   WEBHOOK_QUEUE: Queue;
   AUDIT_QUEUE: Queue<AuditEntry>;
+  /** The audit queue's dead-letter queue; its consumer posts entries it still cannot write back to it. */
+  AUDIT_DLQ: Queue<AuditEntry>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyObject>;
   VOUCHERS: DurableObjectNamespace<VoucherObject>;
   CAMPAIGNS: DurableObjectNamespace<CampaignObject>;

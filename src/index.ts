@@ -1,6 +1,7 @@
 import { buildApp } from "./app";
 import type { Env } from "./env";
 import { type AuditEntry, consumeAudit } from "./queues/audit";
+import { drainAuditDeadLetters } from "./queues/audit-dead-letters";
 import { consumeBulk } from "./queues/bulk";
 import type { BulkMessage } from "./services/bulk";
 
@@ -11,13 +12,25 @@ export { VoucherObject } from "./objects/voucher";
 
 const app = buildApp();
 
+/** Queues are named `vauchflow-<kind>-<environment>` in wrangler.toml; the kind picks the consumer. */
+const kindOf = (queue: string) => /^vauchflow-([a-z-]+)-(?:local|staging|production)$/.exec(queue)?.[1];
+
 export default {
   fetch: app.fetch,
   async queue(batch: MessageBatch, env: Env) {
-    if (batch.queue.startsWith("vauchflow-audit")) return consumeAudit(batch as MessageBatch<AuditEntry>, env);
-    if (batch.queue.startsWith("vauchflow-bulk")) return consumeBulk(batch as MessageBatch<BulkMessage>, env);
-    // A queue this worker does not consume yet: keep the messages for the consumer that will.
-    console.error(JSON.stringify({ level: "error", queue: batch.queue, message: "no consumer for this queue" }));
-    batch.retryAll({ delaySeconds: 60 });
+    switch (kindOf(batch.queue)) {
+      case "audit":
+        return consumeAudit(batch as MessageBatch<AuditEntry>, env);
+      case "audit-dlq":
+        return drainAuditDeadLetters(batch as MessageBatch<AuditEntry>, env);
+      case "bulk":
+        return consumeBulk(batch as MessageBatch<BulkMessage>, env);
+    }
+    // Only a [[queues.consumers]] entry in wrangler.toml sends a queue here, so this one has an entry but no
+    // handler. Fail loudly rather than re-queue quietly: the queue retries the batch up to that entry's
+    // max_retries, then moves it to its dead_letter_queue if it names one, else deletes it. To fix: add a case
+    // above (with its test), or remove the consumer entry until its handler exists.
+    console.error(JSON.stringify({ level: "error", event: "queue_without_handler", queue: batch.queue, messages: batch.messages.length }));
+    throw new Error(`No consumer for queue ${batch.queue}: add one in src/index.ts or remove its [[queues.consumers]] entry.`);
   },
 } satisfies ExportedHandler<Env>;

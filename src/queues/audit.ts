@@ -24,13 +24,35 @@ export async function writeAuditEntries(env: Env, entries: AuditEntry[]): Promis
   if (entries.length > 0) await env.DB.batch(entries.map((e) => insertStatement(env, e)));
 }
 
+/**
+ * Seconds between deliveries of a batch that failed. With the consumer's max_retries (100, wrangler.toml) a batch
+ * is retried for about 50 minutes; then the queue moves it to the dead-letter queue (./audit-dead-letters.ts).
+ */
+export const AUDIT_RETRY_DELAY_S = 30;
+
+export const oldestAttempt = (batch: MessageBatch<unknown>) => Math.max(0, ...batch.messages.map((m) => m.attempts));
+
+/** Messages waiting in the batch's queue, as the platform reports it with the batch (null where it does not). */
+export const backlogOf = (batch: MessageBatch<unknown>): number | null => batch.metadata?.metrics?.backlogCount ?? null;
+
 /** Queue consumer: one D1 batch per delivery; on failure the whole batch is retried (inserts are idempotent). */
 export async function consumeAudit(batch: MessageBatch<AuditEntry>, env: Env): Promise<void> {
   try {
     await writeAuditEntries(env, batch.messages.map((m) => m.body));
     batch.ackAll();
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", queue: batch.queue, error: err instanceof Error ? err.message : String(err) }));
-    batch.retryAll({ delaySeconds: 5 });
+    console.error(
+      JSON.stringify({
+        level: "error",
+        event: "audit_write_failed",
+        queue: batch.queue,
+        messages: batch.messages.length,
+        attempts: oldestAttempt(batch),
+        backlog: backlogOf(batch),
+        retry_in_s: AUDIT_RETRY_DELAY_S,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    batch.retryAll({ delaySeconds: AUDIT_RETRY_DELAY_S });
   }
 }

@@ -6,11 +6,11 @@ import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type VoucherView } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
-import { REASON_MESSAGES, type RedemptionRequest } from "./voucher-rules";
+import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "./voucher-rules";
 import { voucherStub } from "./vouchers";
 
 function orderSummary(order: RedemptionRequest["order"], discountAmount: number) {
-  return { amount: order.amount, discount_amount: discountAmount, total_amount: order.amount - discountAmount };
+  return { amount: order.amount, discount_amount: discountAmount, total_amount: totalAmount(order.amount, discountAmount) };
 }
 
 const remaining = ({ voucher, counters }: { voucher: VoucherView; counters: { redemptionsCount: number } }) =>

@@ -79,30 +79,43 @@ export const REASON_MESSAGES: Record<Reason, string> = {
 
 export type Evaluation = { ok: true; discountAmount: number } | { ok: false; reason: Reason };
 
-/** The part of the order the discount may apply to: the matching items when the voucher names SKUs, else the order. */
+/** quantity × unit_price over the items. Exact below 2^53; a sum beyond that is far above any order amount, so comparing it stays right. */
+export function itemsTotal(items: OrderItem[]): number {
+  return items.reduce((sum, item) => sum + item.quantity * item.unit_price, 0);
+}
+
+/**
+ * The part of the order the discount may apply to: the matching items when the voucher names SKUs, else the
+ * order. Never more than the order itself, whatever the items claim: nothing can be taken off money not paid.
+ */
 function eligibleAmount(rules: Rules, order: Order): number | null {
   if (rules.skus && rules.skus.length > 0) {
     const skus = new Set(rules.skus.map((s) => s.toUpperCase()));
     const matching = (order.items ?? []).filter((item) => skus.has(item.sku.toUpperCase()));
     if (matching.length === 0) return null;
-    return matching.reduce((sum, item) => sum + item.quantity * item.unit_price, 0);
+    return Math.min(itemsTotal(matching), order.amount);
   }
   return order.amount;
 }
 
+/** The discount on `eligible` (at most the order's amount): a whole number of minor units from 0 to `eligible`. */
 export function discountFor(discount: Discount, eligible: number, order: Order): number {
+  const cap = Math.min(eligible, order.amount);
   switch (discount.type) {
     case "percent": {
-      const raw = Math.floor((eligible * discount.percent_off) / 100);
+      const raw = Math.floor((cap * discount.percent_off) / 100);
       const capped = discount.max_discount_amount != null ? Math.min(raw, discount.max_discount_amount) : raw;
-      return Math.min(capped, eligible);
+      return Math.max(0, Math.min(capped, cap));
     }
     case "amount":
-      return Math.min(discount.amount_off, eligible);
+      return Math.max(0, Math.min(discount.amount_off, cap));
     case "free_shipping":
-      return Math.min(order.shipping_amount ?? 0, order.amount);
+      return Math.max(0, Math.min(order.shipping_amount ?? 0, order.amount));
   }
 }
+
+/** What the customer still pays: `amount − discount`, which the rules above keep at 0 or more. */
+export const totalAmount = (amount: number, discountAmount: number) => Math.max(0, amount - discountAmount);
 
 /** What the voucher's object knows about the customer at the time of the call. */
 export type CustomerFacts = { redemptionsOfVoucher: number; hasEarlierOrders: boolean };
@@ -128,8 +141,9 @@ export function evaluate(def: VoucherDefinition, counters: Counters, request: Re
   if (def.perCustomerLimit !== null && customer.redemptionsOfVoucher >= def.perCustomerLimit) return { ok: false, reason: "customer_limit_reached" };
   if (def.type === "gift_card") {
     const balance = counters.giftCardBalance ?? 0;
-    const wanted = request.amount ?? Math.min(balance, order.amount);
-    const spend = Math.min(wanted, order.amount);
+    // Never more than the eligible part of the order (the order itself without SKU rules), whatever is asked.
+    const wanted = request.amount ?? Math.min(balance, eligible);
+    const spend = Math.min(wanted, eligible);
     if (spend > balance || balance <= 0) return { ok: false, reason: "insufficient_balance" };
     return { ok: true, discountAmount: spend };
   }

@@ -36,10 +36,11 @@ export async function startServers(options: { inspectorPort?: number } = {}) {
           VOUCHERS: sqlite("VoucherObject"),
           CAMPAIGNS: sqlite("CampaignObject"),
         },
-        queueProducers: { BULK_QUEUE: "vauchflow-bulk-local", WEBHOOK_QUEUE: "vauchflow-webhooks-local", AUDIT_QUEUE: "vauchflow-audit-local" },
+        queueProducers: { BULK_QUEUE: "vauchflow-bulk-local", WEBHOOK_QUEUE: "vauchflow-webhooks-local", AUDIT_QUEUE: "vauchflow-audit-local", AUDIT_DLQ: "vauchflow-audit-dlq-local" },
         queueConsumers: {
           "vauchflow-bulk-local": { maxBatchSize: 5, maxBatchTimeout: 1, maxRetries: 10 },
-          "vauchflow-audit-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
+          "vauchflow-audit-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100, deadLetterQueue: "vauchflow-audit-dlq-local" },
+          "vauchflow-audit-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
         },
       },
     ],

@@ -589,3 +589,44 @@ describe("write headers on validate, redeem and rollback (API.md §3)", () => {
     expect(await countOf(admin.key, v.code)).toBe(1);
   });
 });
+
+describe("money: the discount never exceeds the order, total_amount is never negative", () => {
+  // Items whose sum exceeds order.amount contradict the order: refused as malformed, like shipping_amount > amount,
+  // rather than priced on either number. Today's two reported cases, on validate and redeem alike.
+  const INCONSISTENT: [string, Record<string, unknown>, number][] = [
+    ["50% off SKU items worth 6000 on an order of 1000", { discount: { type: "percent", percent_off: 50 }, rules: { skus: ["TSHIRT-M"] } }, 3000],
+    ["5000 off SKU items worth 6000 on an order of 1000", { discount: { type: "amount", amount_off: 5000 }, currency: "EUR", rules: { skus: ["TSHIRT-M"] } }, 5000],
+  ];
+  const itemsOf6000 = [{ sku: "TSHIRT-M", quantity: 2, unit_price: 3000 }];
+
+  it.each(INCONSISTENT)("%s → 400 invalid_request naming order.items; nothing consumed", async (_name, voucher, consistentDiscount) => {
+    const { admin } = await newTeam();
+    const v = await createVoucher(admin.key, { redemption_limit: 1, ...voucher });
+    const checked = await validate(admin.key, v.code, { order: { amount: 1000, currency: "EUR", items: itemsOf6000 } });
+    expectApiError(checked, 400, "invalid_request");
+    expect(checked.body.details.map((d: { path: string }) => d.path)).toEqual(["order.items"]);
+    const redeemed = await redeem(admin.key, v.code, { order: order(1000, { items: itemsOf6000 }) });
+    expectApiError(redeemed, 400, "invalid_request");
+    expect(redeemed.body.details.map((d: { path: string }) => d.path)).toEqual(["order.items"]);
+    expect(await countOf(admin.key, v.code)).toBe(0);
+    // The same voucher on a consistent order (items of 6000 within 6500) prices the items alone.
+    const ok = await redeemOk(admin.key, v.code, { order: order(6500, { shipping_amount: 500, items: itemsOf6000 }) });
+    const d = consistentDiscount;
+    expect(ok).toMatchObject({ discount_amount: d, order: { amount: 6500, discount_amount: d, total_amount: 6500 - d } });
+  });
+
+  it("items summing to exactly the amount are accepted: 100% off them leaves a total of 0", async () => {
+    const { admin } = await newTeam();
+    const v = await createVoucher(admin.key, { discount: { type: "percent", percent_off: 100 }, rules: { skus: ["MUG"] } });
+    const res = await validate(admin.key, v.code, { order: { amount: 4000, items: [{ sku: "MUG", quantity: 4, unit_price: 1000 }] } });
+    expect(res.body).toMatchObject({ valid: true, discount_amount: 4000, order: { amount: 4000, discount_amount: 4000, total_amount: 0 } });
+  });
+
+  it("a gift card never takes more than the order, whatever amount is asked", async () => {
+    const { admin } = await newTeam();
+    const v = await createVoucher(admin.key, { type: "gift_card", gift_card: { amount: 5000 }, currency: "EUR", discount: undefined });
+    const spent = await redeemOk(admin.key, v.code, { order: order(1000), amount: 3000 });
+    expect(spent).toMatchObject({ discount_amount: 1000, order: { amount: 1000, discount_amount: 1000, total_amount: 0 } });
+    expect(await balanceOf(admin.key, v.code)).toBe(4000);
+  });
+});

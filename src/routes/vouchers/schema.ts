@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { REASONS } from "../../services/voucher-rules";
+import { itemsTotal, REASONS } from "../../services/voucher-rules";
 import { CustomerId, Metadata } from "../shared-schema";
 
 export const Code = z
@@ -111,14 +111,29 @@ const Order = z
     id: z.string().min(1).max(128).optional(),
     amount: Money.openapi({ description: "The order's total, shipping included, in minor units." }),
     currency: Currency.optional(),
-    shipping_amount: Money.optional(),
-    items: z.array(OrderItem).max(500).optional(),
+    shipping_amount: Money.optional().openapi({ description: "The shipping part of `amount`; at most `amount`." }),
+    items: z
+      .array(OrderItem)
+      .max(500)
+      .optional()
+      .openapi({
+        description:
+          "The order's lines at the prices actually charged. Their sum (quantity × unit_price) may be below `amount` (shipping, taxes, unlisted lines) but never above it: such an order contradicts itself and answers 400 `invalid_request` naming `order.items`.",
+      }),
   })
   .superRefine((o, ctx) => {
     if (o.shipping_amount !== undefined && o.shipping_amount > o.amount) {
       ctx.addIssue({ code: "custom", path: ["shipping_amount"], message: "cannot exceed amount" });
     }
+    // Which of two contradicting numbers is right cannot be known; pricing on either could over-discount.
+    if (o.items && itemsTotal(o.items) > o.amount) {
+      ctx.addIssue({ code: "custom", path: ["items"], message: "the items' sum (quantity × unit_price) cannot exceed amount" });
+    }
   });
+
+/** How any valid answer is priced, stated once for both request schemas. */
+const PRICING =
+  "A percent or amount discount applies to the eligible amount: the items matching the voucher's `skus` when it names some (never counted above `order.amount`), else the whole `amount`. `free_shipping` takes off `shipping_amount`. A gift card spends at most the eligible amount and its balance. Whatever the voucher, `discount_amount` is a whole number of minor units from 0 to `order.amount`, and `total_amount` = `amount` − `discount_amount` is never negative. An order whose `items` sum above its `amount`, or whose `shipping_amount` is above it, answers 400 `invalid_request` (details name the field) and consumes nothing.";
 
 export const ValidateBody = z
   .strictObject({
@@ -126,17 +141,21 @@ export const ValidateBody = z
     order: Order,
     amount: PositiveMoney.optional().openapi({ description: "Gift cards: the amount to spend (default: as much as the order and balance allow)." }),
   })
-  .openapi("ValidateRequest");
+  .openapi("ValidateRequest", { description: PRICING });
 
 export const RedeemBody = z
   .strictObject({
     customer_id: CustomerId.optional(),
     order: Order.refine((o) => o.id !== undefined, { message: "order.id is required to redeem", path: ["id"] }),
-    amount: PositiveMoney.optional(),
+    amount: PositiveMoney.optional().openapi({ description: "Gift cards: the amount to spend (default: as much as the order and balance allow)." }),
   })
-  .openapi("RedeemRequest");
+  .openapi("RedeemRequest", { description: PRICING });
 
-const OrderSummary = z.object({ amount: z.number().int(), discount_amount: z.number().int(), total_amount: z.number().int() });
+const OrderSummary = z.object({
+  amount: z.number().int(),
+  discount_amount: z.number().int().min(0).openapi({ description: "At most `amount`." }),
+  total_amount: z.number().int().min(0).openapi({ description: "`amount` − `discount_amount`, never negative." }),
+});
 
 export const ValidateResult = z
   .union([
