@@ -11,7 +11,7 @@ const HEAVY = 120_000;
 /** A team, a key with a generous rate limit, and a campaign of `count` vouchers. */
 async function setup(campaign: Record<string, unknown>, count: number) {
   const { owner, admin } = await newTeam();
-  const token = (await createKey(admin.key, { name: "checkout", rate_limit_per_minute: 10_000 })).key;
+  const token = (await createKey(owner.accessToken, { name: "checkout", rate_limit_per_minute: 10_000 })).key;
   const created = await createCampaign(token, campaign);
   const codes = await campaignVouchers(token, created.id, count);
   return { token, teamId: owner.teamId, campaignId: created.id as string, codes };

@@ -16,7 +16,7 @@ const internals = (instance: VoucherObject) => instance as unknown as Internals;
 
 async function setup(campaign: Record<string, unknown>, count: number) {
   const { owner, admin } = await newTeam();
-  const token = (await createKey(admin.key, { name: "checkout", rate_limit_per_minute: 10_000 })).key;
+  const token = (await createKey(owner.accessToken, { name: "checkout", rate_limit_per_minute: 10_000 })).key;
   const created = await createCampaign(token, { discount: { type: "amount", amount_off: 1000 }, currency: "EUR", budget_cap: { amount: 5000 }, ...campaign });
   const codes = await campaignVouchers(token, created.id, count);
   const campaignId = created.id as string;

@@ -8,7 +8,7 @@ import { campaignStats, campaignVouchers, createCampaign } from "../helpers/camp
 async function setup(voucher: Record<string, unknown>) {
   const { owner, admin } = await newTeam();
   // A generous rate limit: these tests are about the voucher, not the credential's window.
-  const key = await createKey(admin.key, { name: "checkout", rate_limit_per_minute: 10_000 });
+  const key = await createKey(owner.accessToken, { name: "checkout", rate_limit_per_minute: 10_000 });
   const created = await call("POST", "/v1/vouchers", { token: admin.key, body: voucher });
   expect(created.status).toBe(201);
   const code = created.body.code as string;
@@ -148,8 +148,8 @@ describe("first_order_only under concurrency", () => {
   });
 
   it("the same on a campaign voucher, whose redemptions wait on the campaign's object", async () => {
-    const { admin } = await newTeam();
-    const key = await createKey(admin.key, { name: "checkout", rate_limit_per_minute: 10_000 });
+    const { owner, admin } = await newTeam();
+    const key = await createKey(owner.accessToken, { name: "checkout", rate_limit_per_minute: 10_000 });
     const campaign = await createCampaign(admin.key, { discount: { type: "amount", amount_off: 500 }, currency: "EUR", rules: { first_order_only: true } });
     const [code] = await campaignVouchers(admin.key, campaign.id, 1);
     const answers = await firstOrders(key.key, code!);

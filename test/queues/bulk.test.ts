@@ -12,7 +12,7 @@ const QUEUE = "vauchflow-bulk-local";
 
 async function setup(campaign: Record<string, unknown> = {}) {
   const { owner, admin } = await newTeam();
-  const token = (await createKey(admin.key, { name: "bulk", rate_limit_per_minute: 10_000 })).key;
+  const token = (await createKey(owner.accessToken, { name: "bulk", rate_limit_per_minute: 10_000 })).key;
   const created = await createCampaign(token, campaign);
   return { token, teamId: owner.teamId, campaignId: created.id as string };
 }

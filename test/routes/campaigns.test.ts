@@ -175,7 +175,7 @@ describe("GET /v1/campaigns", () => {
 describe("GET /v1/campaigns/{id}", () => {
   it("answers the campaign with live stats from the ledger and D1", async () => {
     const { owner, admin } = await newTeam();
-    const token = (await createKey(admin.key, { rate_limit_per_minute: 10_000 })).key;
+    const token = (await createKey(owner.accessToken, { rate_limit_per_minute: 10_000 })).key;
     const campaign = await createCampaign(token, { discount: { type: "amount", amount_off: 1000 }, currency: "EUR", budget_cap: { amount: 5000 } });
     const fresh = await call("GET", `/v1/campaigns/${campaign.id}`, { token });
     expect(fresh.status).toBe(200);
@@ -259,8 +259,8 @@ describe("PATCH /v1/campaigns/{id}", () => {
   });
 
   it("dry-run previews the change and changes nothing, neither in D1 nor in the campaign's object", async () => {
-    const { admin } = await newTeam();
-    const token = (await createKey(admin.key, { rate_limit_per_minute: 10_000 })).key;
+    const { owner, admin } = await newTeam();
+    const token = (await createKey(owner.accessToken, { rate_limit_per_minute: 10_000 })).key;
     const campaign = await createCampaign(token, { discount: { type: "amount", amount_off: 1000 }, currency: "EUR", budget_cap: { amount: 10_000 } });
     const [code] = await campaignVouchers(token, campaign.id, 1);
     const endsAt = at(-hour);
@@ -407,8 +407,8 @@ describe("campaign vouchers inherit", () => {
   });
 
   it("generated codes follow the pattern's prefix, suffix, length and charset", async () => {
-    const { admin } = await newTeam();
-    const token = (await createKey(admin.key, { rate_limit_per_minute: 10_000 })).key;
+    const { owner, admin } = await newTeam();
+    const token = (await createKey(owner.accessToken, { rate_limit_per_minute: 10_000 })).key;
     const patterns = [
       { pattern: { prefix: "AL-", length: 12, charset: "alphabetic" }, re: /^AL-[A-Z]{12}$/ },
       { pattern: { suffix: "-N", length: 9, charset: "numeric" }, re: /^[0-9]{9}-N$/ },
