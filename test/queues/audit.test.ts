@@ -5,6 +5,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
+import { send } from "../../src/middleware/audit";
 import { AUDIT_RETRY_DELAY_S, type AuditEntry } from "../../src/queues/audit";
 import { DEAD_LETTER_RETRY_DELAY_S, REPOST_AFTER_ATTEMPTS } from "../../src/queues/audit-dead-letters";
 
@@ -201,5 +202,50 @@ describe("a queue without a handler", () => {
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toEqual([]);
     expect(result.retryBatch.retry).toBe(false);
+  });
+});
+
+describe("sending audit entries from a request", () => {
+  /** D1 that fails its first `failures` batches, then works. */
+  function flakyD1(failures: number) {
+    let left = failures;
+    return new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch" && left > 0) {
+          return () => {
+            left -= 1;
+            return Promise.reject(new Error("D1_ERROR: simulated outage"));
+          };
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  it("the queue and D1 both refusing at first: the entries are retried until one takes them, never dropped", async () => {
+    const entries = [entry(), entry()];
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await send(withEnv({ AUDIT_QUEUE: recordingQueue(true).queue, DB: flakyD1(2) }), entries, [1, 1, 1]);
+    expect(await rowsOf(entries)).toHaveLength(2);
+    expect(loggedLines(logged).filter((l) => l.audit === "lost")).toEqual([]);
+  });
+
+  it("a queue that recovers takes the entries on a later attempt", async () => {
+    const entries = [entry()];
+    let refusals = 2;
+    const { queue, posted } = recordingQueue();
+    const flaky: Queue<AuditEntry> = { ...queue, sendBatch: async (m) => (refusals-- > 0 ? Promise.reject(new Error("refused")) : queue.sendBatch(m)) };
+    await send(withEnv({ AUDIT_QUEUE: flaky, DB: flakyD1(10) }), entries, [1, 1, 1]);
+    expect(posted.map((p) => p.body.request_id)).toEqual(entries.map((e) => e.request_id));
+  });
+
+  it("only when every attempt failed is the loss logged, naming the request ids", async () => {
+    const entries = [entry()];
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await send(withEnv({ AUDIT_QUEUE: recordingQueue(true).queue, DB: flakyD1(10) }), entries, [1, 1]);
+    const lost = loggedLines(logged).filter((l) => l.audit === "lost");
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.request_ids).toEqual(entries.map((e) => e.request_id));
   });
 });
