@@ -64,6 +64,18 @@ describe("Idempotency-Key is scoped to the credential (API.md §3)", () => {
     expectInvalidKey(await mintAdminKey(caller.key, key));
   });
 
+  it("replays spend the rate limit like new requests: past the limit a replay is 429", async () => {
+    const { owner } = await newTeam();
+    const caller = await createKey(owner.accessToken, { name: "limited", rate_limit_per_minute: 3 });
+    const key = idemKey();
+    const body = { id: `cus-${crypto.randomUUID()}` };
+    const create = () => call("POST", "/v1/customers", { token: caller.key, body, headers: withKey(key) });
+    expect((await create()).status).toBe(201);
+    expect(replayed(await create())).toBe(true);
+    expect(replayed(await create())).toBe(true);
+    expectApiError(await create(), 429, "rate_limit_exceeded");
+  });
+
   it("a user narrowed from admin to viewer replaying their own request gets 403, never the stored key", async () => {
     const { owner } = await newTeam();
     const member = await addMember(owner.accessToken, owner.teamId, "admin");
