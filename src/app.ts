@@ -11,6 +11,7 @@ import { authenticate } from "./middleware/authenticate";
 import { idempotency } from "./middleware/idempotency";
 import { publishableGate, validatePreflight } from "./middleware/publishable";
 import { requestId } from "./middleware/request-id";
+import { agentApprovalRoutes, approvalPolicyRoutes } from "./routes/agent-approvals";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes, publicAuthRoutes } from "./routes/auth";
 import { campaignRoutes } from "./routes/campaigns";
@@ -75,6 +76,8 @@ export function buildApp() {
   app.route("/v1/vouchers", voucherRoutes);
   app.route("/v1/campaigns", campaignRoutes);
   app.route("/v1/jobs", jobRoutes);
+  app.route("/v1/agent-approvals", agentApprovalRoutes);
+  app.route("/v1/approval-policy", approvalPolicyRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

@@ -4,6 +4,7 @@ import type { IdempotencyObject } from "./objects/idempotency";
 import type { VoucherObject } from "./objects/voucher";
 import type { CampaignObject } from "./objects/campaign";
 import type { AuditEntry } from "./queues/audit";
+import type { AgentOperation } from "./domain/approval-policy";
 
 export interface Env {
   DB: D1Database;
@@ -67,13 +68,31 @@ export type AppEnv = {
     agentContext: AgentContext | null;
     /** True only on an endpoint that supports dry-run, when the caller asked for it. */
     dryRun: boolean;
-    /** The answer an Idempotency-Key replay hands out once the service verb calls ctx.authorized(). */
+    /** The answer an Idempotency-Key replay hands out once the service verb calls ctx.authorize(). */
     storedAnswer: { status: number; body: string; contentType: string | null; teamId: string | null } | undefined;
     /** Set when the service verb authorized the request: the team it acts on (null for verbs outside a team). */
     authorizedTeam: string | null | undefined;
     /** Set by the matched route: whether a successful call changes state (and is audited). */
     changesState: boolean;
   };
+};
+
+/** The request a service verb serves, as an approval would store it. */
+export type RequestRecord = {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  /** The body as sent (parsed JSON), read only when an approval stores it. */
+  body: () => Promise<unknown>;
+};
+
+/** What an authorized write is, for the approval policy: the operation, and what a replay needs to run it again. */
+export type AgentAction = {
+  operation: AgentOperation;
+  params?: Record<string, string>;
+  input?: unknown;
+  /** How many codes the call creates, when it creates codes (mass creations always wait). */
+  codes?: number;
 };
 
 /** What a service verb receives besides its input. */
@@ -84,10 +103,14 @@ export type ServiceContext = {
   dryRun: boolean;
   agentContext: AgentContext | null;
   waitUntil: (promise: Promise<unknown>) => void;
+  request: RequestRecord | null;
+  /** Set while an approved agent request runs: the approval, and who decided it. */
+  approval: { id: string; decidedBy: string } | null;
   /**
    * Every mutating verb calls this once its checks (scope, role, key type, power over the target) have passed and
-   * before it changes anything, naming the team it acts on (null when none). On an Idempotency-Key replay it
-   * throws, and the stored answer is sent instead.
+   * before it changes anything, naming the team it acts on (null when none) and, for a write an agent can make,
+   * the action. On an Idempotency-Key replay it throws, and the stored answer is sent instead; for an agent key
+   * whose action the team's policy holds for a human, it stores the request and throws ApprovalQueued (202).
    */
-  authorized: (teamId: string | null) => void;
+  authorize: (teamId: string | null, action?: AgentAction) => Promise<void>;
 };

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   last_owner: { status: 409, message: "The last owner of a team cannot be removed." },
   duplicate_customer: { status: 409, message: "A customer with this id already exists." },
   idempotency_key_in_use: { status: 409, message: "A request with this Idempotency-Key is still being processed: retry shortly." },
+  approval_not_pending: { status: 409, message: "This approval has already been decided or has expired." },
   payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
   unsupported_operation: { status: 422, message: "This operation is not supported for this resource." },
   code_space_too_small: { status: 422, message: "The code pattern cannot hold this many codes with a safe margin." },
@@ -75,6 +76,13 @@ export class StoredAnswerReplay extends Error {
   }
 }
 
+/** An agent's request the team's policy holds for a human: answered 202 with the approval (API.md §8). */
+export class ApprovalQueued extends Error {
+  constructor(readonly approval: { approval_id: string; status: "pending_approval"; expires_at: string }) {
+    super("approval queued");
+  }
+}
+
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>) {
   return { ...extra, error: code, message, request_id: requestId, ...(details?.length ? { details } : {}) };
 }
@@ -112,6 +120,7 @@ function toApiError(err: unknown): ApiError {
 
 export function onError(err: unknown, c: Context<AppEnv>) {
   if (err instanceof StoredAnswerReplay) return err.toResponse(c);
+  if (err instanceof ApprovalQueued) return c.json(err.approval, 202);
   const apiError = toApiError(err);
   const requestId = c.get("requestId") ?? "req_unknown";
   if (apiError.code === "internal_error") {

@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { type AuditEntry, consumeAudit } from "./queues/audit";
 import { drainAuditDeadLetters } from "./queues/audit-dead-letters";
 import { consumeBulk } from "./queues/bulk";
+import { expireDue } from "./services/approvals";
 import type { BulkMessage } from "./services/bulk";
 
 export { CampaignObject } from "./objects/campaign";
@@ -17,6 +18,11 @@ const kindOf = (queue: string) => /^vauchflow-([a-z-]+)-(?:local|staging|product
 
 export default {
   fetch: app.fetch,
+  /** Every minute (wrangler.toml [triggers]): agent approvals nobody decided in time expire by themselves. */
+  async scheduled(_controller: ScheduledController, env: Env) {
+    const expired = await expireDue(env);
+    if (expired > 0) console.log(JSON.stringify({ level: "info", event: "approvals_expired", count: expired }));
+  },
   async queue(batch: MessageBatch, env: Env) {
     switch (kindOf(batch.queue)) {
       case "audit":

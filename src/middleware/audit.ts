@@ -3,7 +3,7 @@
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Env } from "../env";
-import { type AuditEntry, writeAuditEntries } from "../queues/audit";
+import { type AuditEntry, enqueueAuditEntries } from "../queues/audit";
 
 const DENIED = new Set([401, 403, 429]);
 
@@ -54,33 +54,6 @@ function record(env: Env, entry: AuditEntry): Promise<void> | null {
     const batch = buffer;
     buffer = [];
     scheduled = false;
-    for (let i = 0; i < batch.length; i += MAX_BATCH) await send(env, batch.slice(i, i + MAX_BATCH));
+    for (let i = 0; i < batch.length; i += MAX_BATCH) await enqueueAuditEntries(env, batch.slice(i, i + MAX_BATCH));
   });
-}
-
-/** Waits between attempts when both the queue and D1 refuse: about 15 s in all, within waitUntil's grace. */
-const RETRY_DELAYS_MS = [200, 1000, 3000, 10_000];
-
-/**
- * The queue first; if it refuses, D1 directly; if both refuse, again after a pause, a few times. Only when every
- * attempt failed is the entry given up, and then its request ids are logged so it can be restored by hand.
- */
-export async function send(env: Env, entries: AuditEntry[], delays: readonly number[] = RETRY_DELAYS_MS) {
-  let lastError: unknown;
-  for (let attempt = 0; attempt <= delays.length; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delays[attempt - 1]));
-    try {
-      await env.AUDIT_QUEUE.sendBatch(entries.map((body) => ({ body })));
-      return;
-    } catch (err) {
-      lastError = err;
-    }
-    try {
-      await writeAuditEntries(env, entries);
-      return;
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  console.error(JSON.stringify({ level: "error", audit: "lost", request_ids: entries.map((e) => e.request_id), error: String(lastError) }));
 }

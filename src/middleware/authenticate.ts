@@ -8,10 +8,10 @@ import { ApiError } from "../errors";
 import { exposeRefusal } from "./publishable";
 import { parseKey, envTag } from "../lib/api-keys";
 import { sha256Hex } from "../lib/crypto";
-import { defaultRateLimit, expandScopes } from "../domain/scopes";
+import { defaultRateLimit } from "../domain/scopes";
 import { verifyAccessToken } from "../lib/tokens";
 import { RATE_WINDOW_MS, type RateDecision } from "../objects/credential";
-import { ROLE_SCOPES } from "../services/access";
+import { keyActorOf, ROLE_SCOPES } from "../services/access";
 
 
 function credentialOf(c: Context<AppEnv>): string | null {
@@ -60,16 +60,7 @@ async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> 
   }
   const teamHeader = c.req.header("X-Team-Id");
   if (teamHeader !== undefined && teamHeader !== result.key.teamId) throw new ApiError("team_access_denied");
-  return {
-    kind: "api_key",
-    keyId: result.key.id,
-    keyType: result.key.type,
-    teamId: result.key.teamId,
-    scopes: expandScopes(result.key.scopes),
-    allowedOrigins: result.key.allowedOrigins,
-    expiresAt: result.key.expiresAt,
-    rateLimitPerMinute: result.key.rateLimitPerMinute,
-  };
+  return keyActorOf(result.key);
 }
 
 async function userActor(c: Context<AppEnv>, credential: string): Promise<Actor> {

@@ -5,7 +5,7 @@
 //
 // A replay is authorized like a new request: authentication and the rate limit ran before this middleware, and
 // the stored answer is only handed out once the service verb has passed its own checks and calls
-// `ctx.authorized(team)` (routes/context.ts), which throws StoredAnswerReplay for the error handler to render. A
+// `ctx.authorize(team)` (routes/context.ts), which throws StoredAnswerReplay for the error handler to render. A
 // credential that lost the power to make the call gets that error instead, and a user's key used for another
 // team is a mismatch. A request refused before its verb authorized it is not kept (Stripe does the same), so a
 // retry is checked afresh. Stored bodies are sealed (AES-GCM): they can carry a new key's plaintext or tokens.
@@ -30,7 +30,7 @@ const PUBLIC_IDENTITY: Record<string, (body: Record<string, unknown>) => unknown
 async function namespaceOf(c: Context<AppEnv>, body: string): Promise<string | null> {
   const actor = c.get("actor") as AppEnv["Variables"]["actor"] | undefined;
   if (actor?.kind === "api_key") return `key:${actor.keyId}`;
-  // One namespace per user across their teams: the team a replay acts on is checked by ctx.authorized().
+  // One namespace per user across their teams: the team a replay acts on is checked by ctx.authorize().
   if (actor?.kind === "user") return `user:${actor.userId}`;
   const identity = PUBLIC_IDENTITY[c.req.path];
   if (!identity) return null;
@@ -76,7 +76,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     c.set("storedAnswer", answer);
     await next();
     if (!(c.error instanceof StoredAnswerReplay) && c.res.status < 400) {
-      // The verb ran again without calling ctx.authorized(): a bug the idempotency tests exist to catch.
+      // The verb ran again without calling ctx.authorize(): a bug the idempotency tests exist to catch.
       console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), idempotency: "replay reached no authorization checkpoint", path: c.req.path }));
     }
     return;

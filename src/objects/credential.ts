@@ -76,6 +76,20 @@ export class CredentialObject extends DurableObject<Env> {
     return { ok: true, key, touch, rate };
   }
 
+  /**
+   * For an approved agent request, run later as the agent: no secret is presented (a human approved it), but the
+   * key must still be live now, and the request counts against its window like any other.
+   */
+  async admitApproved(keyId: string, defaultLimit: number): Promise<AuthResult> {
+    const now = Date.now();
+    const state = await this.load(keyId);
+    if (!state) return { ok: false, teamId: null };
+    if (state.revokedAt !== null || (state.expiresAt !== null && state.expiresAt <= now)) return { ok: false, teamId: state.teamId };
+    const rate = await this.admit(state.rateLimitPerMinute ?? defaultLimit, now);
+    const { secrets: _secrets, revokedAt: _revoked, ...key } = state;
+    return { ok: true, key, touch: false, rate };
+  }
+
   /** The rate limit alone, for dashboard users (their JWT is verified without a round trip). */
   async hit(limit: number): Promise<RateDecision> {
     return this.admit(limit, Date.now());

@@ -11,13 +11,27 @@ export type AuditEntry = {
   status: number;
   agent_context: AgentContext | null;
   at: number;
+  /** On an agent's action run from an approval: the approval and who approved it (user or secret key id). */
+  approval_id?: string | null;
+  decided_by?: string | null;
 };
 
 function insertStatement(env: Env, e: AuditEntry) {
   return env.DB.prepare(
-    `INSERT OR IGNORE INTO audit_log (request_id, team_id, credential_id, method, path, status, agent_context, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).bind(e.request_id, e.team_id, e.credential_id, e.method, e.path, e.status, e.agent_context ? JSON.stringify(e.agent_context) : null, e.at);
+    `INSERT OR IGNORE INTO audit_log (request_id, team_id, credential_id, method, path, status, agent_context, at, approval_id, decided_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).bind(
+    e.request_id,
+    e.team_id,
+    e.credential_id,
+    e.method,
+    e.path,
+    e.status,
+    e.agent_context ? JSON.stringify(e.agent_context) : null,
+    e.at,
+    e.approval_id ?? null,
+    e.decided_by ?? null,
+  );
 }
 
 export async function writeAuditEntries(env: Env, entries: AuditEntry[]): Promise<void> {
@@ -55,4 +69,31 @@ export async function consumeAudit(batch: MessageBatch<AuditEntry>, env: Env): P
     );
     batch.retryAll({ delaySeconds: AUDIT_RETRY_DELAY_S });
   }
+}
+
+/** Waits between attempts when both the queue and D1 refuse: about 15 s in all, within waitUntil's grace. */
+const RETRY_DELAYS_MS = [200, 1000, 3000, 10_000];
+
+/**
+ * The queue first; if it refuses, D1 directly; if both refuse, again after a pause, a few times. Only when every
+ * attempt failed is the entry given up, and then its request ids are logged so it can be restored by hand.
+ */
+export async function enqueueAuditEntries(env: Env, entries: AuditEntry[], delays: readonly number[] = RETRY_DELAYS_MS) {
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= delays.length; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delays[attempt - 1]));
+    try {
+      await env.AUDIT_QUEUE.sendBatch(entries.map((body) => ({ body })));
+      return;
+    } catch (err) {
+      lastError = err;
+    }
+    try {
+      await writeAuditEntries(env, entries);
+      return;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  console.error(JSON.stringify({ level: "error", audit: "lost", request_ids: entries.map((e) => e.request_id), error: String(lastError) }));
 }

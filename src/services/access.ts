@@ -1,7 +1,8 @@
 // The checks every service verb starts with. They throw ApiError; routes and MCP tools never check on their own.
 import type { Actor, KeyType, Role } from "../env";
 import { ApiError } from "../errors";
-import { SCOPES, type Scope } from "../domain/scopes";
+import { expandScopes, SCOPES, type Scope } from "../domain/scopes";
+import type { AuthenticatedKey } from "../objects/credential";
 
 export const ROLE_SCOPES: Record<Role, Scope[]> = {
   owner: [...SCOPES, "admin"],
@@ -10,6 +11,20 @@ export const ROLE_SCOPES: Record<Role, Scope[]> = {
   developer: SCOPES.filter((s) => s !== "write:approvals"),
   viewer: SCOPES.filter((s) => s.startsWith("read:")),
 };
+
+/** The actor an authenticated API key acts as. */
+export function keyActorOf(key: AuthenticatedKey): Actor {
+  return {
+    kind: "api_key",
+    keyId: key.id,
+    keyType: key.type,
+    teamId: key.teamId,
+    scopes: expandScopes(key.scopes),
+    allowedOrigins: key.allowedOrigins,
+    expiresAt: key.expiresAt,
+    rateLimitPerMinute: key.rateLimitPerMinute,
+  };
+}
 
 export function requireScope(actor: Actor, scope: Scope): void {
   if (actor.scopes.has(scope)) return;

@@ -145,7 +145,7 @@ export async function createKey(ctx: ServiceContext, input: CreateKeyInput) {
   }
   const rateLimit = input.rate_limit_per_minute ?? null;
   checkMintingPower(ctx, scopes, expiresAt, rateLimit);
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor));
   return insertKey(ctx, { name: input.name, type: input.type, scopes, allowedOrigins: [...new Set(origins)], rateLimit, expiresAt });
 }
 
@@ -156,7 +156,7 @@ export async function createAgentKey(ctx: ServiceContext, input: { name: string;
   // An agent key made by a rate-limited key inherits that limit rather than the (possibly higher) default.
   const rateLimit = ctx.actor.kind === "api_key" ? ctx.actor.rateLimitPerMinute : null;
   checkMintingPower(ctx, input.scopes, expiresAt, rateLimit);
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor));
   return insertKey(ctx, { name: input.name, type: "agent", scopes: input.scopes, allowedOrigins: [], rateLimit, expiresAt });
 }
 
@@ -196,7 +196,7 @@ export async function rotateKey(ctx: ServiceContext, id: string, input: { expire
   if (row.type === "agent") throw new ApiError("unsupported_operation", "Agent keys cannot be rotated: revoke it and create a new one.");
   // Rotating hands over a working secret, so it needs the same power as creating that key.
   checkMintingPower(ctx, row.scopes, row.expiresAt, row.rateLimitPerMinute, "rotate");
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor));
   const now = Date.now();
   const grace = input.expire_old_in_seconds ?? 0;
   const previousExpiresAt = grace > 0 ? now + grace * 1000 : null;

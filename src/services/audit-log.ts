@@ -41,6 +41,8 @@ export async function listAuditLog(ctx: ServiceContext, keyId: string, query: { 
       path: r.path,
       status: r.status,
       agent_context: (r.agentContext as AgentContext | null) ?? null,
+      approval_id: r.approvalId,
+      decided_by: r.decidedBy,
     }),
     (r) => r.requestId,
   );

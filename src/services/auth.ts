@@ -134,7 +134,7 @@ export async function refresh(env: Env, input: { refresh_token: string }) {
 
 export async function logout(ctx: ServiceContext, input: { refresh_token: string }) {
   const user = requireUser(ctx.actor);
-  ctx.authorized(null);
+  await ctx.authorize(null);
   const found = await findRefreshToken(ctx.env, input.refresh_token);
   if (!found || found.session.userId !== user.userId) throw new ApiError("invalid_refresh_token");
   await revokeSession(ctx.env, found.session.id, "logout", Date.now());

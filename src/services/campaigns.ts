@@ -43,7 +43,7 @@ export function fullRules(rules: Partial<Rules> | undefined): Rules {
 export async function createCampaign(ctx: ServiceContext, input: CreateCampaignInput) {
   requireScope(ctx.actor, "write:campaigns");
   const teamId = requireTeam(ctx.actor);
-  ctx.authorized(teamId);
+  await ctx.authorize(teamId, { operation: "create_campaign", input });
   const now = Date.now();
   const type = input.type ?? "discount";
   const row: CampaignRow = {
@@ -115,7 +115,7 @@ export async function getCampaign(ctx: ServiceContext, id: string) {
 export async function patchCampaign(ctx: ServiceContext, id: string, input: Record<string, unknown>) {
   requireScope(ctx.actor, "write:campaigns");
   requireOnlyFields(input, ["name", "ends_at", "budget_cap"]);
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor), { operation: "update_campaign", params: { id }, input });
   const row = await findCampaign(ctx, id);
   const next: CampaignRow = { ...row, updatedAt: Date.now() };
   if ("name" in input) next.name = input.name as string;
@@ -135,7 +135,7 @@ export async function patchCampaign(ctx: ServiceContext, id: string, input: Reco
 
 export async function pauseCampaign(ctx: ServiceContext, id: string, paused: boolean) {
   requireScope(ctx.actor, "write:campaigns");
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor), { operation: "pause_campaign", params: { id }, input: { paused } });
   const row = await findCampaign(ctx, id);
   // The object first: the very next validate or redeem of any voucher of the campaign sees it.
   const state = await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, { paused });

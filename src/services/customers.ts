@@ -21,7 +21,7 @@ export const renderCustomer = (row: CustomerRow) => ({
 export async function createCustomer(ctx: ServiceContext, input: { id: string; metadata?: Record<string, string> }) {
   requireScope(ctx.actor, "write:customers");
   const teamId = requireTeam(ctx.actor);
-  ctx.authorized(teamId);
+  await ctx.authorize(teamId, { operation: "create_customer", input });
   const db = database(ctx.env.DB);
   const row: CustomerRow = { teamId, id: input.id, metadata: input.metadata ?? {}, createdAt: Date.now() };
   if (ctx.dryRun) {

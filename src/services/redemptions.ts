@@ -43,7 +43,7 @@ function target(ctx: ServiceContext, code: string) {
 
 export async function validateVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest) {
   requireScope(ctx.actor, "validate:vouchers");
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor), { operation: "validate_voucher", params: { code }, input: request });
   const { stub, ref } = target(ctx, code);
   const outcome = await stub.validate(ref, request);
   if (!outcome) throw new ApiError("voucher_not_found");
@@ -73,7 +73,7 @@ export async function validateVoucher(ctx: ServiceContext, code: string, request
 
 export async function redeemVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest) {
   requireScope(ctx.actor, "redeem:vouchers");
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor), { operation: "redeem_voucher", params: { code }, input: request });
   const { stub, ref } = target(ctx, code);
   const outcome = await stub.redeem(ref, request, newId("red"));
   if (!outcome) throw new ApiError("voucher_not_found");
@@ -92,7 +92,7 @@ export async function redeemVoucher(ctx: ServiceContext, code: string, request: 
 
 export async function rollbackRedemption(ctx: ServiceContext, code: string, input: { redemption_id: string; reason?: string }) {
   requireScope(ctx.actor, "redeem:vouchers");
-  ctx.authorized(requireTeam(ctx.actor));
+  await ctx.authorize(requireTeam(ctx.actor), { operation: "rollback_redemption", params: { code }, input: input });
   const { stub, ref } = target(ctx, code);
   const outcome = await stub.rollback(ref, input.redemption_id, input.reason ?? null);
   if (!outcome) throw new ApiError("voucher_not_found");

@@ -26,7 +26,7 @@ const renderMember = (m: { userId: string; email: string; role: Role; createdAt:
 
 export async function createTeam(ctx: ServiceContext, input: { name: string }) {
   const actor = requireUser(ctx.actor);
-  ctx.authorized(null);
+  await ctx.authorize(null);
   const db = database(ctx.env.DB);
   const now = Date.now();
   const team = { id: newId("team"), name: input.name, createdAt: now };
@@ -68,7 +68,7 @@ export async function addMember(ctx: ServiceContext, teamId: string, input: { em
   const caller = roleIn(ctx, teamId);
   requireRole({ ...caller, teamId }, ["owner", "admin"]);
   if (input.role === "owner" && caller.role !== "owner") throw new ApiError("insufficient_role", "Only an owner can add another owner.");
-  ctx.authorized(teamId);
+  await ctx.authorize(teamId);
   const db = database(ctx.env.DB);
   const user = await db.select().from(schema.users).where(eq(schema.users.email, input.email.toLowerCase())).get();
   if (!user) throw new ApiError("not_found", "No user with this email: they must sign up first.");

@@ -91,7 +91,7 @@ export function voucherTemplate(teamId: string, input: CreateVoucherInput, campa
 export async function createVoucher(ctx: ServiceContext, input: CreateVoucherInput) {
   requireScope(ctx.actor, "write:vouchers");
   const teamId = requireTeam(ctx.actor);
-  ctx.authorized(teamId);
+  await ctx.authorize(teamId, { operation: "create_voucher", input, codes: 1 });
   const campaign = input.campaign_id ? await findCampaign(ctx, input.campaign_id) : null;
   const template = voucherTemplate(teamId, input, campaign, Date.now());
   const counters = { redemptionsCount: 0, giftCardBalance: template.giftCardAmount };
@@ -163,7 +163,7 @@ export async function patchVoucher(ctx: ServiceContext, code: string, input: Rec
   requireScope(ctx.actor, "write:vouchers");
   const teamId = requireTeam(ctx.actor);
   requireOnlyFields(input, ["metadata", "expires_at", "active"]);
-  ctx.authorized(teamId);
+  await ctx.authorize(teamId, { operation: "update_voucher", params: { code }, input });
   const changes: VoucherPatch = {};
   if ("metadata" in input) changes.metadata = input.metadata as Record<string, string>;
   if ("expires_at" in input) changes.expiresAt = parseTime(input.expires_at as string | null);

@@ -5,8 +5,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
-import { send } from "../../src/middleware/audit";
-import { AUDIT_RETRY_DELAY_S, type AuditEntry } from "../../src/queues/audit";
+import { AUDIT_RETRY_DELAY_S, type AuditEntry, enqueueAuditEntries as send } from "../../src/queues/audit";
 import { DEAD_LETTER_RETRY_DELAY_S, REPOST_AFTER_ATTEMPTS } from "../../src/queues/audit-dead-letters";
 
 const AUDIT = "vauchflow-audit-local";

@@ -6,7 +6,7 @@ import { expectApiError, forgedWithCheck } from "../helpers/security";
 import { type AuditEntry, auditPage, fullAuditLog, requestIdOf, uniqueId, waitForAudit } from "../helpers/guarantees";
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const ENTRY_FIELDS = ["agent_context", "at", "method", "path", "request_id", "status"];
+const ENTRY_FIELDS = ["agent_context", "approval_id", "at", "decided_by", "method", "path", "request_id", "status"];
 const CONTEXT = "agent=cursor;client=cursor-ide@0.42.0;prompt_fp=c0ffee00;conv=thread-7";
 
 /** Request ids are time-sortable to the millisecond: spacing the requests keeps their order unambiguous. */

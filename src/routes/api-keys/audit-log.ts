@@ -15,6 +15,8 @@ const AuditEntry = z
     agent_context: z
       .object({ agent: z.string(), client: z.string().nullable(), prompt_fp: z.string().nullable(), conv: z.string().nullable() })
       .nullable(),
+    approval_id: z.string().nullable().openapi({ description: "For an agent's request run from an approval: the approval." }),
+    decided_by: z.string().nullable().openapi({ description: "For an agent's request run from an approval: the user or secret key that approved it." }),
   })
   .openapi("AuditEntry");
 

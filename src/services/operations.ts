@@ -1,0 +1,33 @@
+// The writes an agent key can make, by operation name: what an approved request runs again, through the same
+// verbs as its REST route (and, for the MCP server, its tool). Inputs were validated by the route's schema when
+// the request was held, so they are passed on as stored.
+import type { AgentOperation } from "../domain/approval-policy";
+import type { ServiceContext } from "../env";
+import { createBulkJob } from "./bulk";
+import { createCampaign, type CreateCampaignInput, patchCampaign, pauseCampaign } from "./campaigns";
+import { createCustomer } from "./customers";
+import { redeemVoucher, rollbackRedemption, validateVoucher } from "./redemptions";
+import { createVoucher, type CreateVoucherInput, patchVoucher } from "./vouchers";
+import type { RedemptionRequest } from "./voucher-rules";
+
+type Run = (ctx: ServiceContext, params: Record<string, string>, input: never) => Promise<unknown>;
+export type Operation = { status: number; run: Run };
+
+const param = (params: Record<string, string>, name: string) => params[name] ?? "";
+
+/** The operations that exist today; the rest of AGENT_OPERATIONS arrive with their services (webhooks, erasure). */
+export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
+  create_voucher: { status: 201, run: (ctx, _p, input: CreateVoucherInput) => createVoucher(ctx, input) },
+  update_voucher: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchVoucher(ctx, param(p, "code"), input) },
+  bulk_create_vouchers: { status: 202, run: (ctx, _p, input: Parameters<typeof createBulkJob>[1]) => createBulkJob(ctx, input) },
+  validate_voucher: { status: 200, run: (ctx, p, input: RedemptionRequest) => validateVoucher(ctx, param(p, "code"), input) },
+  redeem_voucher: { status: 201, run: (ctx, p, input: RedemptionRequest) => redeemVoucher(ctx, param(p, "code"), input) },
+  rollback_redemption: {
+    status: 200,
+    run: (ctx, p, input: { redemption_id: string; reason?: string }) => rollbackRedemption(ctx, param(p, "code"), input),
+  },
+  create_campaign: { status: 201, run: (ctx, _p, input: CreateCampaignInput) => createCampaign(ctx, input) },
+  update_campaign: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchCampaign(ctx, param(p, "id"), input) },
+  pause_campaign: { status: 200, run: (ctx, p, input: { paused: boolean }) => pauseCampaign(ctx, param(p, "id"), input.paused) },
+  create_customer: { status: 201, run: (ctx, _p, input: { id: string; metadata?: Record<string, string> }) => createCustomer(ctx, input) },
+};
