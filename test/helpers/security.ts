@@ -108,10 +108,9 @@ export type SecuredRoute<R = any> = {
   ok: number;
   /** Secret keys are accepted when they hold `scope`; `alsoHolds` is what the body needs besides it. */
   secret?: { scope: Scope; alsoHolds?: Scope[] };
-  /**
-   * Agent keys are accepted when they hold `scope`. `queued`: the default approval policy (API.md §8) sends the
-   * request to the approval queue (not built yet), so only the insufficient-scope agent case is generated.
-   */
+  /** Agent keys see only what they created (an approval): any other agent key gets 404, not 403. */
+  agentSeesOwnOnly?: boolean;
+  /** Agent keys are accepted when they hold `scope`. `queued`: the default approval policy (API.md §8) holds the request. */
   agent?: { scope: Scope; alsoHolds?: Scope[]; queued?: boolean };
   /** Dashboard users are accepted as owners and `allowedRoles`; `deniedRoles` get 403 insufficient_role. */
   user?: { deniedRoles?: Role[]; allowedRoles?: Role[] };
@@ -314,7 +313,13 @@ export function describeSecurity(routes: SecuredRoute[]) {
         expectApiError(await send({ token: key.key, headers: { Origin: origin } }), 403, "key_type_not_allowed");
       });
 
-      if (!spec.agent) {
+      if (!spec.agent && spec.agentSeesOwnOnly) {
+        it("an agent key that did not create it (even with admin scopes) → 404 not_found", async () => {
+          const { send, team } = await arrange(spec);
+          const key = await mintKey(team, { scopes: ["admin"] }, "/v1/api-keys/agent");
+          expectApiError(await send({ token: key.key }), 404, "not_found");
+        });
+      } else if (!spec.agent) {
         it("agent key (even with admin scopes) → 403 key_type_not_allowed", async () => {
           const { send, team } = await arrange(spec);
           const key = await mintKey(team, { scopes: ["admin"] }, "/v1/api-keys/agent");
@@ -339,10 +344,18 @@ export function describeSecurity(routes: SecuredRoute[]) {
         const path = kind === "secret" ? "/v1/api-keys" : "/v1/api-keys/agent";
         const type = kind === "secret" ? { type: "secret" } : {};
 
-        // Routes whose agent calls go to the approval queue (API.md §8) get their positive agent case with the
-        // approvals work: until then nothing is asserted about a sufficient agent key there, neither way.
+        // Routes whose agent calls the default policy holds (API.md §8): a sufficient agent key gets 202 and an
+        // approval, and nothing happens until a human decides (test/routes/agent-approvals.test.ts).
         const queued = kind === "agent" && spec.agent?.queued === true;
-        if (!queued) {
+        if (queued) {
+          it(`agent key holding only ${holds.join(", ")} → 202 pending_approval`, async () => {
+            const { send, team } = await arrange(spec);
+            const key = await mintKey(team, { scopes: holds }, path);
+            const res = await send({ token: key.key });
+            expect(res.status, JSON.stringify(res.body)).toBe(202);
+            expect(res.body).toEqual({ approval_id: expect.stringMatching(/^apr_/), status: "pending_approval", expires_at: expect.any(String) });
+          });
+        } else {
           it(`${kind} key holding only ${holds.join(", ")} → ${spec.ok} (also via X-API-Key)`, async () => {
             const { sendOk, team } = await arrange(spec);
             const key = await mintKey(team, { ...type, scopes: holds }, path);

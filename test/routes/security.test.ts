@@ -1,7 +1,7 @@
 // The shared security cases, applied to every authenticated route that exists. POST /v1/vouchers/{code}/validate,
 // which publishable keys may call, has its own cases in voucher-isolation.test.ts.
 import { expect } from "vitest";
-import { addMember, call, createKey, signUp } from "../helpers/api";
+import { addMember, call, createAgentKey, createKey, signUp } from "../helpers/api";
 import { createCampaign, parseCsv, waitForJob } from "../helpers/campaigns";
 import { uniqueId } from "../helpers/guarantees";
 import { describeSecurity, route, type Team } from "../helpers/security";
@@ -23,6 +23,13 @@ const customerInTeamA = async (team: Team) => {
   const res = await call("POST", "/v1/customers", { token: team.admin.key, body: { id } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return { customerId: id };
+};
+/** An agent's campaign creation, held by the default policy (API.md §8). */
+const heldApprovalInTeamA = async (team: Team) => {
+  const agent = await createAgentKey(team.admin.key, { name: "agent", scopes: ["write:campaigns"] });
+  const res = await call("POST", "/v1/campaigns", { token: agent.key, body: { name: "Held", discount: { type: "percent", percent_off: 5 } } });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return { approvalId: res.body.approval_id as string };
 };
 const JOB_COUNT = 3;
 /** A bulk job of a few codes in one of team A's campaigns. */
@@ -362,5 +369,59 @@ describeSecurity([
     agent: { scope: "read:vouchers" },
     user: { allowedRoles: ["viewer"] },
     targetsResource: true,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/agent-approvals",
+    setup: heldApprovalInTeamA,
+    url: () => "/v1/agent-approvals",
+    ok: 200,
+    secret: { scope: "read:approvals" },
+    user: { allowedRoles: ["admin", "developer"], deniedRoles: ["viewer"] },
+    listed: (r) => ({ id: r.approvalId, status: "pending_approval" }),
+  }),
+  route({
+    method: "GET",
+    path: "/v1/agent-approvals/{id}",
+    setup: heldApprovalInTeamA,
+    url: (r) => `/v1/agent-approvals/${r.approvalId}`,
+    ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.approvalId, operation: "create_campaign" }),
+    secret: { scope: "read:approvals" },
+    agentSeesOwnOnly: true,
+    user: { allowedRoles: ["admin", "developer"], deniedRoles: ["viewer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/agent-approvals/{id}/approve",
+    setup: heldApprovalInTeamA,
+    url: (r) => `/v1/agent-approvals/${r.approvalId}/approve`,
+    ok: 200,
+    answers: (res) => expect(res.body).toMatchObject({ status: "executed", execution_result: { status: 201 } }),
+    secret: { scope: "write:approvals" },
+    user: { allowedRoles: ["admin"], deniedRoles: ["developer", "viewer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/agent-approvals/{id}/reject",
+    setup: heldApprovalInTeamA,
+    url: (r) => `/v1/agent-approvals/${r.approvalId}/reject`,
+    body: () => ({ reason: "no" }),
+    ok: 200,
+    answers: (res) => expect(res.body).toMatchObject({ status: "rejected", reason: "no" }),
+    secret: { scope: "write:approvals" },
+    user: { allowedRoles: ["admin"], deniedRoles: ["developer", "viewer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/approval-policy",
+    url: () => "/v1/approval-policy",
+    ok: 200,
+    answers: (res) => expect(res.body).toMatchObject({ object: "approval_policy", ttl_seconds: 900 }),
+    secret: { scope: "read:approvals" },
+    user: { allowedRoles: ["developer", "viewer"] },
   }),
 ]);
