@@ -74,7 +74,11 @@ export function jsonBody<T extends z.ZodTypeAny>(schema: T) {
   return { body: { required: true, content: { "application/json": { schema } } } };
 }
 
-export const BEARER: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+type Security = Record<string, string[]>[];
+/** A credential in either header. */
+export const BEARER: Security = [{ bearer: [] }, { apiKey: [] }];
+/** Reachable without a credential, said explicitly so a missing declaration cannot pass for "public". */
+export const PUBLIC: Security = [];
 
 type HeaderParameter = { name: string; in: "header"; required: false; description: string; schema: { type: "string" } };
 const header = (name: string, description: string): HeaderParameter => ({ name, in: "header", required: false, description, schema: { type: "string" } });
@@ -82,9 +86,10 @@ const header = (name: string, description: string): HeaderParameter => ({ name, 
 /**
  * Every endpoint is declared through this: createRoute plus the request policies every route shares (today
  * dry-run; the header parameters they read are documented here once, so the document says what each route does).
+ * `operationId` (stable camelCase: SDK method names) and `security` are required so no route can leave them out.
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
-  config: R & { dryRun?: boolean; changesState?: boolean },
+  config: R & { operationId: string; security: Security; dryRun?: boolean; changesState?: boolean },
 ): R {
   const { dryRun = false, changesState = config.method !== "get", ...route } = config;
   const write = route.method !== "get";

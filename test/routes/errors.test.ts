@@ -333,6 +333,18 @@ describe("GET /openapi.json", () => {
     expect(missing).toEqual([]);
   });
 
+  it("every operation has a unique camelCase operationId (SDK method names) and declares its security", async () => {
+    const doc = await document();
+    const ids = operations(doc).map(({ op }) => (op as { operationId?: string }).operationId);
+    expect(ids.filter((id) => !/^[a-z][A-Za-z0-9]+$/.test(id ?? ""))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const undeclared = operations(doc).filter(({ op }) => !Array.isArray(op.security));
+    expect(undeclared.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
+    // Public means an explicit empty list, and only where API.md says no credential is needed.
+    const pub = operations(doc).filter(({ op }) => op.security?.length === 0).map(({ method, path }) => `${method} ${path}`);
+    expect(pub.sort()).toEqual(["get /health", "post /v1/auth/login", "post /v1/auth/refresh", "post /v1/auth/signup"]);
+  });
+
   it("every error response lists only codes from ERROR_CODES under their own status", async () => {
     const doc = await document();
     const known = ERROR_CODES as Record<string, { status: number }>;

@@ -19,6 +19,7 @@ const AuditEntry = z
   .openapi("AuditEntry");
 
 const route = defineRoute({
+  operationId: "getApiKeyAuditLog",
   method: "get",
   path: "/{id}/audit-log",
   tags: ["API keys"],

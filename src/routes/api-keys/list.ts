@@ -5,6 +5,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "
 import { ApiKey } from "./schema";
 
 const route = defineRoute({
+  operationId: "listApiKeys",
   method: "get",
   path: "/",
   tags: ["API keys"],

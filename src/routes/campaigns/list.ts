@@ -5,6 +5,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "
 import { Campaign, ListCampaignsQuery } from "./schema";
 
 const route = defineRoute({
+  operationId: "listCampaigns",
   method: "get",
   path: "/",
   tags: ["Campaigns"],

@@ -6,6 +6,7 @@ import { Redemption } from "../vouchers/schema";
 import { CustomerParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "getCustomerRedemptions",
   method: "get",
   path: "/{id}/redemptions",
   tags: ["Customers"],

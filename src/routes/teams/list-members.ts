@@ -5,6 +5,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "
 import { Member, TeamParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "listTeamMembers",
   method: "get",
   path: "/{id}/members",
   tags: ["Teams"],

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { CreateVoucherBody, Voucher } from "./schema";
 
 const route = defineRoute({
+  operationId: "createVoucher",
   method: "post",
   path: "/",
   tags: ["Vouchers"],

@@ -6,6 +6,7 @@ import { BEARER, createRouter, defineRoute, errorResponses } from "../openapi";
 import { ListVouchersQuery, Voucher } from "./schema";
 
 const route = defineRoute({
+  operationId: "listVouchers",
   method: "get",
   path: "/",
   tags: ["Vouchers"],
