@@ -7,6 +7,7 @@ const route = defineRoute({
   path: "/health",
   tags: ["Meta"],
   security: PUBLIC,
+  underV1: false,
   summary: "Liveness check",
   responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "The worker is up") },
 });

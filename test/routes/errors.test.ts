@@ -381,6 +381,34 @@ describe("GET /openapi.json", () => {
     }
   });
 
+  it("every operation documents what the shared pipeline answers: headers, rate limit, idempotency", async () => {
+    const doc = await document();
+    for (const { path, method, op } of operations(doc)) {
+      const codesAt = (status: number) => errorCodesOf(doc, op.responses?.[String(status)]);
+      const headers = (op.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name);
+      const where = `${method} ${path}`;
+      expect(codesAt(400), where).toContain("invalid_header");
+      expect(headers, where).toContain("Vauchflow-Dry-Run");
+      if (!path.startsWith("/v1/")) continue;
+      expect(codesAt(400), where).toContain("invalid_agent_context");
+      expect(headers, where).toContain("Vauchflow-Agent-Context");
+      if (op.security?.length) expect(codesAt(429), where).toContain("rate_limit_exceeded");
+      if (method === "post" || method === "patch") {
+        expect(codesAt(422), where).toContain("idempotency_key_mismatch");
+        expect(codesAt(409), where).toContain("idempotency_key_in_use");
+        expect(headers, where).toContain("Idempotency-Key");
+      }
+    }
+    expect(errorCodesOf(doc, doc.paths["/v1/api-keys"]!.post!.responses?.["400"])).toContain("dry_run_not_supported");
+    expect(errorCodesOf(doc, doc.paths["/v1/customers"]!.post!.responses?.["400"])).not.toContain("dry_run_not_supported");
+  });
+
+  it("GET /health answers its one documented client error: a malformed Vauchflow-Dry-Run", async () => {
+    expectPipelineError(await call("GET", "/health", { headers: { "Vauchflow-Dry-Run": "maybe" } }), 400, "invalid_header");
+    const doc = await document();
+    expect(errorCodesOf(doc, doc.paths["/health"]!.get!.responses?.["400"])).toEqual(["invalid_header"]);
+  });
+
   it("documents the codes these routes answer with", async () => {
     const doc = await document();
     const expectations: [string, string, number, string][] = [
