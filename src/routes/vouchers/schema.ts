@@ -13,7 +13,8 @@ export const Currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "must be an ISO-4217 code such as EUR")
   .transform((c) => c.toUpperCase())
-  .openapi({ example: "EUR", type: "string" });
+  // The transform hides the pattern from the generated schema: state it again.
+  .openapi({ example: "EUR", type: "string", pattern: "^[A-Za-z]{3}$" });
 const Money = z.number().int().min(0).max(1_000_000_000_000);
 const PositiveMoney = z.number().int().min(1).max(1_000_000_000_000);
 const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-31T23:59:59Z" });
