@@ -1,5 +1,5 @@
 import { listKeys } from "../../services/api-keys";
-import { PaginationQuery, listSchema } from "../../lib/pagination";
+import { listSchema, paginationQuery } from "../../lib/pagination";
 import { serviceContext } from "../context";
 import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
 import { ApiKey } from "./schema";
@@ -12,7 +12,7 @@ const route = defineRoute({
   summary: "List active keys",
   description: "Newest first. Revoked and expired keys are left out; secrets are never returned.",
   security: BEARER,
-  request: { query: PaginationQuery },
+  request: { query: paginationQuery("key") },
   responses: { 200: jsonContent(listSchema(ApiKey), "A page of keys"), ...errorResponses([]) },
 });
 

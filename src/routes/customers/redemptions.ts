@@ -1,4 +1,4 @@
-import { PaginationQuery, listSchema } from "../../lib/pagination";
+import { listSchema, paginationQuery } from "../../lib/pagination";
 import { listCustomerRedemptions } from "../../services/customers";
 import { serviceContext } from "../context";
 import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "../openapi";
@@ -13,7 +13,7 @@ const route = defineRoute({
   summary: "A customer's redemption history",
   description: "Needs `read:customers`. Newest first, rolled-back redemptions included (with `rolled_back_at`).",
   security: BEARER,
-  request: { params: CustomerParams, query: PaginationQuery },
+  request: { params: CustomerParams, query: paginationQuery("red") },
   responses: { 200: jsonContent(listSchema(Redemption), "A page of redemptions"), ...errorResponses(["not_found"]) },
 });
 

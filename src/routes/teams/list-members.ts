@@ -1,5 +1,5 @@
 import { listMembers } from "../../services/teams";
-import { PaginationQuery, listSchema } from "../../lib/pagination";
+import { listSchema, paginationQuery } from "../../lib/pagination";
 import { serviceContext } from "../context";
 import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
 import { Member, TeamParams } from "./schema";
@@ -12,7 +12,7 @@ const route = defineRoute({
   summary: "List a team's members",
   description: "Any member may list. A team you are not in answers 404.",
   security: BEARER,
-  request: { params: TeamParams, query: PaginationQuery },
+  request: { params: TeamParams, query: paginationQuery("usr") },
   responses: { 200: jsonContent(listSchema(Member), "A page of members"), ...errorResponses(["not_found"]) },
 });
 
