@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { REASONS } from "../../services/voucher-rules";
-import { CustomerId, Metadata } from "../shared-schema";
+import { CustomerId, Metadata, patchBody } from "../shared-schema";
 
 export const Code = z
   .string()
@@ -99,10 +99,12 @@ export const Voucher = z
   })
   .openapi("Voucher");
 
-export const PatchVoucherBody = z
-  .object({ metadata: Metadata.optional(), expires_at: Timestamp.nullable().optional(), active: z.boolean().optional() })
-  .catchall(z.unknown())
-  .openapi("PatchVoucherRequest", { description: "Only metadata, expires_at and active; any other field answers 422 unsupported_field." });
+export const PatchVoucherBody = patchBody(
+  { metadata: Metadata.optional(), expires_at: Timestamp.nullable().optional(), active: z.boolean().optional() },
+  Voucher,
+).openapi("PatchVoucherRequest", {
+  description: "Only metadata, expires_at and active; the voucher's other fields answer 422 unsupported_field, unknown fields 400.",
+});
 
 export const CodeParams = z.object({ code: Code.openapi({ param: { name: "code", in: "path" } }) });
 
