@@ -98,6 +98,21 @@ const headerValue = fc.oneof(
   headerText,
 );
 
+/** Credentials that are not: right shapes that were never issued, wrong environments, forged and huge tokens. */
+const b64 = (json: string) => btoa(json).replace(/=+$/, "");
+const garbageToken = fc.oneof(
+  headerText,
+  fc.constantFrom(
+    `vf_sk_test_${"A".repeat(32)}${"0".repeat(26)}`,
+    `vf_sk_live_${"A".repeat(32)}${"0".repeat(26)}`,
+    `vf_pk_test_${"A".repeat(32)}${"Z".repeat(26)}`,
+    `${b64('{"alg":"none","typ":"JWT"}')}.${b64('{"sub":"usr_x","sid":"ses_x","typ":"access"}')}.`,
+    `${b64('{"alg":"HS256"}')}.${b64("[]")}.${"A".repeat(43)}`,
+    "a.b.c",
+    "x".repeat(8000),
+  ),
+);
+
 type Body = { text: string; contentType: string | null };
 const JSON_TYPES = ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/vnd.api+json", "application/json;charset=utf-16"];
 const OTHER_TYPES = [null, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json, text/plain", "application/jsonx", "*/*", ";"];
@@ -173,7 +188,7 @@ function requestFor(path: string, method: string, op: Operation, f: Fixtures) {
   const hints = op.operationId === "createVouchersInBulk" ? {} : f.hints;
   return fc.record({
     credential: fc.constantFrom<Credential>("key", "key", "key", "key", "user", "none", "garbage"),
-    garbageToken: headerText,
+    garbageToken,
     pathParams,
     queryParams,
     headers,
