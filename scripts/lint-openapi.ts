@@ -18,7 +18,9 @@ type Report = { totals: { errors: number; warnings: number; ignored: number }; p
 
 function buildWorker(): string {
   rmSync(join(OUT, "worker"), { recursive: true, force: true });
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(OUT, "worker")], { cwd: ROOT, stdio: "pipe" });
+  // A local build only: no account, no telemetry.
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(OUT, "worker")], { cwd: ROOT, stdio: "pipe", env });
   return join(OUT, "worker", readdirSync(join(OUT, "worker")).find((f) => f.endsWith(".js"))!);
 }
 
