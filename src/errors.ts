@@ -92,6 +92,8 @@ export function zodDetails(error: ZodError): ErrorDetail[] {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "unknown field" }));
     }
+    // A map key that fails its own schema: say why (zod's message is only "Invalid key in record").
+    if (issue.code === "invalid_key") return issue.issues.map((inner) => ({ path: issue.path.join("."), message: inner.message }));
     return [{ path: issue.path.join("."), message: issue.message }];
   });
 }

@@ -14,7 +14,8 @@ const FIELDS: Record<string, RegExp> = {
 /** The parsed header, or a reason it is refused. */
 export function parseAgentContext(raw: string): { ok: true; value: AgentContext } | { ok: false; reason: string } {
   if (new TextEncoder().encode(raw).byteLength > MAX_AGENT_CONTEXT_BYTES) return { ok: false, reason: "longer than 512 bytes" };
-  const seen: Record<string, string> = {};
+  // A Map, and own properties of FIELDS only: a key such as "toString" or "__proto__" is unknown, not inherited.
+  const seen = new Map<string, string>();
   for (const part of raw.split(";")) {
     const trimmed = part.trim();
     if (!trimmed) continue;
@@ -22,17 +23,18 @@ export function parseAgentContext(raw: string): { ok: true; value: AgentContext 
     if (eq <= 0) return { ok: false, reason: `"${trimmed.slice(0, 40)}" is not key=value` };
     const key = trimmed.slice(0, eq).trim();
     const value = trimmed.slice(eq + 1).trim();
-    const pattern = FIELDS[key];
+    const pattern = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
     if (!pattern) return { ok: false, reason: `unknown field "${key.slice(0, 40)}"` };
-    if (key in seen) return { ok: false, reason: `field "${key}" appears twice` };
+    if (seen.has(key)) return { ok: false, reason: `field "${key}" appears twice` };
     if (!pattern.test(value)) {
       return { ok: false, reason: key === "agent" ? `agent must be one of ${AGENTS.join(", ")}` : `field "${key}" has an invalid value` };
     }
-    seen[key] = value;
+    seen.set(key, value);
   }
-  if (!seen.agent) return { ok: false, reason: "agent is required" };
+  const agent = seen.get("agent");
+  if (!agent) return { ok: false, reason: "agent is required" };
   return {
     ok: true,
-    value: { agent: seen.agent, client: seen.client ?? null, prompt_fp: seen.prompt_fp ?? null, conv: seen.conv ?? null },
+    value: { agent, client: seen.get("client") ?? null, prompt_fp: seen.get("prompt_fp") ?? null, conv: seen.get("conv") ?? null },
   };
 }

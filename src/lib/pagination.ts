@@ -1,9 +1,27 @@
 import { z } from "@hono/zod-openapi";
+import { type IdPrefix, ID_BODY_LENGTH } from "./ids";
 
-export const PaginationQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Page size, 1–100." }),
-  cursor: z.string().max(200).optional().openapi({ description: "`next_cursor` of the previous page." }),
-});
+/** Digits only: `0x10`, `1e1` or ` 5` are not a page size, even though Number() would take them. */
+const digitsToNumber = (value: unknown) => (typeof value === "string" && /^[0-9]{1,6}$/.test(value) ? Number(value) : value);
+
+/**
+ * `?limit&cursor` of a list whose rows are ordered by ids with `prefix`: the cursor is the id of the last row of
+ * the previous page, so anything else (a garbage value, a repeated parameter) is a malformed request, not an
+ * empty page.
+ */
+export function paginationQuery(prefix: IdPrefix) {
+  return z.object({
+    limit: z
+      .preprocess(digitsToNumber, z.number().int().min(1).max(100))
+      .default(20)
+      .openapi({ type: "integer", minimum: 1, maximum: 100, default: 20, description: "Page size, 1–100." }),
+    cursor: z
+      .string()
+      .regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{${ID_BODY_LENGTH}}$`), "must be the next_cursor of a previous page of this list")
+      .optional()
+      .openapi({ description: "`next_cursor` of the previous page.", example: `${prefix}_01JD0000000000000000000000` }),
+  });
+}
 
 export function listSchema<T extends z.ZodTypeAny>(item: T) {
   return z.object({ data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() });

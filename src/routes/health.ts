@@ -1,10 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { defineRoute, createRouter, jsonContent } from "./openapi";
+import { defineRoute, createRouter, PUBLIC, jsonContent } from "./openapi";
 
 const route = defineRoute({
+  operationId: "getHealth",
   method: "get",
   path: "/health",
   tags: ["Meta"],
+  security: PUBLIC,
+  underV1: false,
   summary: "Liveness check",
   responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "The worker is up") },
 });

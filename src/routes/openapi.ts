@@ -46,24 +46,33 @@ const STATUS_TEXT: Record<number, string> = {
   500: "Internal error",
 };
 
-type ErrorResponses = Record<number, { description: string; content: { "application/json": { schema: z.ZodTypeAny } } }>;
+type ErrorResponse = { description: string; content: { "application/json": { schema: z.ZodTypeAny } } };
+type ErrorResponses = Record<number, ErrorResponse>;
 
-/** OpenAPI error responses for the given codes, grouped by status, each listing its possible `error` values. */
-export function errorResponses(codes: ErrorCode[], options: { authenticated?: boolean } = {}): ErrorResponses {
-  const all = new Set<ErrorCode>([...(options.authenticated === false ? ["invalid_request", "invalid_json", "payload_too_large", "internal_error"] as ErrorCode[] : COMMON), ...codes]);
+/** The codes each error response was built from, so defineRoute can add those the shared pipeline answers. */
+const codesOf = new WeakMap<object, ErrorCode[]>();
+
+function buildErrorResponses(codes: Iterable<ErrorCode>): ErrorResponses {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of all) {
+  for (const code of new Set(codes)) {
     const status = ERROR_CODES[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   const out: ErrorResponses = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
-    out[status] = {
+    const response: ErrorResponse = {
       description: `${STATUS_TEXT[status] ?? "Error"}: ${list.map((c) => `\`${c}\``).join(", ")}`,
       content: { "application/json": { schema: ErrorSchema.extend({ error: z.enum(list as [string, ...string[]]) }) } },
     };
+    codesOf.set(response, list);
+    out[status] = response;
   }
   return out;
+}
+
+/** OpenAPI error responses for the given codes, grouped by status, each listing its possible `error` values. */
+export function errorResponses(codes: ErrorCode[], options: { authenticated?: boolean } = {}): ErrorResponses {
+  return buildErrorResponses([...(options.authenticated === false ? (["invalid_request", "invalid_json", "payload_too_large", "internal_error"] as ErrorCode[]) : COMMON), ...codes]);
 }
 
 export function jsonContent<T extends z.ZodTypeAny>(schema: T, description: string) {
@@ -74,37 +83,67 @@ export function jsonBody<T extends z.ZodTypeAny>(schema: T) {
   return { body: { required: true, content: { "application/json": { schema } } } };
 }
 
-export const BEARER: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+type Security = Record<string, string[]>[];
+/** A credential in either header. */
+export const BEARER: Security = [{ bearer: [] }, { apiKey: [] }];
+/** Reachable without a credential, said explicitly so a missing declaration cannot pass for "public". */
+export const PUBLIC: Security = [];
 
 type HeaderParameter = { name: string; in: "header"; required: false; description: string; schema: { type: "string" } };
 const header = (name: string, description: string): HeaderParameter => ({ name, in: "header", required: false, description, schema: { type: "string" } });
 
+/** The codes the shared request pipeline can answer on a route, besides those the route declares. */
+function pipelineCodes(options: { method: string; dryRun: boolean; authenticated: boolean; underV1: boolean }): ErrorCode[] {
+  const { method, dryRun, authenticated, underV1 } = options;
+  const codes: ErrorCode[] = ["invalid_header", "internal_error"]; // Vauchflow-Dry-Run neither true nor false, anywhere
+  if (method !== "get" && !dryRun) codes.push("dry_run_not_supported");
+  if (!underV1) return codes;
+  codes.push("invalid_agent_context");
+  if (authenticated) codes.push("rate_limit_exceeded");
+  if (method === "post" || method === "patch") codes.push("idempotency_key_mismatch", "idempotency_key_in_use");
+  return codes;
+}
+
+function headerParameters(options: { method: string; dryRun: boolean; underV1: boolean }): HeaderParameter[] {
+  const { method, dryRun, underV1 } = options;
+  const dryRunText =
+    method === "get"
+      ? "Reads ignore `true` and `false`; any other value answers 400 `invalid_header`."
+      : dryRun
+        ? "`true` previews the call: same status and body as the real call plus `dry_run: true` and `id: null`; nothing is persisted or fired."
+        : "Not supported here: `true` answers 400 `dry_run_not_supported`.";
+  return [
+    header("Vauchflow-Dry-Run", dryRunText),
+    ...(underV1
+      ? [header("Vauchflow-Agent-Context", "`agent=<id>;client=<name@version>;prompt_fp=<8hex>;conv=<id>`, at most 512 bytes; recorded on the audit entry.")]
+      : []),
+    ...(underV1 && (method === "post" || method === "patch")
+      ? [header("Idempotency-Key", "1–255 characters, scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
+      : []),
+  ];
+}
+
 /**
- * Every endpoint is declared through this: createRoute plus the request policies every route shares (today
- * dry-run; the header parameters they read are documented here once, so the document says what each route does).
+ * Every endpoint is declared through this: createRoute plus the request policies every route shares (dry-run;
+ * under /v1 also agent context, rate limits and idempotency). The headers they read and the errors they answer are
+ * added here once, so the document says what each route does. `operationId` (stable camelCase: SDK method names)
+ * and `security` are required so no route can leave them out. `underV1: false` for the few routes outside /v1.
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
-  config: R & { dryRun?: boolean; changesState?: boolean },
+  config: R & { operationId: string; security: Security; dryRun?: boolean; changesState?: boolean; underV1?: boolean },
 ): R {
-  const { dryRun = false, changesState = config.method !== "get", ...route } = config;
-  const write = route.method !== "get";
-  const parameters: HeaderParameter[] = write
-    ? [
-        header(
-          "Vauchflow-Dry-Run",
-          dryRun
-            ? "`true` previews the call: same status and body as the real call plus `dry_run: true` and `id: null`; nothing is persisted or fired."
-            : "Not supported here: `true` answers 400 `dry_run_not_supported`.",
-        ),
-        header("Vauchflow-Agent-Context", "`agent=<id>;client=<name@version>;prompt_fp=<8hex>;conv=<id>`, at most 512 bytes; recorded on the audit entry."),
-        ...(route.method === "post" || route.method === "patch"
-          ? [header("Idempotency-Key", "1–255 characters, scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
-          : []),
-      ]
-    : [];
+  const { dryRun = false, changesState = config.method !== "get", underV1 = true, ...route } = config;
+  const policy = { method: route.method, dryRun, underV1, authenticated: route.security.length > 0 };
+  const entries = Object.entries(route.responses);
+  const declared = entries.flatMap(([, response]) => codesOf.get(response) ?? []);
+  const responses = {
+    ...Object.fromEntries(entries.filter(([, response]) => !codesOf.has(response))),
+    ...buildErrorResponses([...declared, ...pipelineCodes(policy)]),
+  };
   return createRoute({
     ...route,
-    parameters: [...((route as { parameters?: unknown[] }).parameters ?? []), ...parameters],
+    responses,
+    parameters: [...((route as { parameters?: unknown[] }).parameters ?? []), ...headerParameters(policy)],
     middleware: [markChangesState(changesState), dryRunPolicy(dryRun)],
   } as unknown as R);
 }

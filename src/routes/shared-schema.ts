@@ -1,10 +1,32 @@
 import { z } from "@hono/zod-openapi";
 
-/** Free-form key/value data on a resource: up to 50 keys, string values up to 500 characters. */
+/** Keys that name parts of every JavaScript object: refused, so no map built from metadata can reach a prototype. */
+const RESERVED_KEYS = ["__proto__", "constructor", "prototype"];
+
+/** zod drops a `__proto__` key from records without a word; this names it instead, before the record is read. */
+function refuseProtoKey(value: unknown, ctx: z.RefinementCtx) {
+  if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__")) {
+    ctx.addIssue({ code: "custom", path: ["__proto__"], message: "reserved key", input: value });
+  }
+  return value;
+}
+
+/** Free-form key/value data on a resource: up to 50 keys of 1–40 characters, string values up to 500 characters. */
 export const Metadata = z
-  .record(z.string().min(1).max(40), z.string().max(500))
-  .refine((value) => Object.keys(value).length <= 50, "at most 50 keys")
-  .openapi("Metadata", { example: { segment: "vip" } });
+  .preprocess(
+    refuseProtoKey,
+    z
+      .record(
+        z.string().min(1).max(40).refine((key) => !RESERVED_KEYS.includes(key), "reserved key"),
+        z.string().max(500),
+      )
+      .refine((value) => Object.keys(value).length <= 50, "at most 50 keys"),
+  )
+  .openapi("Metadata", {
+    example: { segment: "vip" },
+    maxProperties: 50,
+    description: `Up to 50 keys of 1–40 characters (not ${RESERVED_KEYS.map((k) => `\`${k}\``).join(", ")}), string values up to 500 characters.`,
+  });
 
 /** A customer is identified by the merchant's own id. */
 export const CustomerId = z
@@ -13,3 +35,14 @@ export const CustomerId = z
   .max(128)
   .regex(/^[^\s\/\x00-\x1f]+$/, "must not contain whitespace, control characters or /")
   .openapi({ example: "cus-42" });
+
+/**
+ * A PATCH body: the `mutable` fields, plus the resource's other fields, accepted here only so the service can refuse
+ * them with 422 unsupported_field (a field the resource has but cannot change). Anything else is unknown: 400.
+ */
+export function patchBody<M extends z.ZodRawShape>(mutable: M, resource: { shape: z.ZodRawShape }) {
+  const fixed = Object.keys(resource.shape).filter((key) => !(key in mutable) && key !== "dry_run");
+  const refused = z.unknown().optional().openapi({ readOnly: true, description: "Cannot be changed: 422 `unsupported_field`." });
+  const immutable: Record<string, typeof refused> = Object.fromEntries(fixed.map((key) => [key, refused]));
+  return z.strictObject({ ...immutable, ...mutable });
+}

@@ -107,6 +107,15 @@ describe("Vauchflow-Agent-Context (API.md §3)", () => {
     expect(await customerRows(owner.teamId, body.id)).toBe(0);
   });
 
+  it("a key every JavaScript object has (toString, __proto__, constructor) is an unknown field, not a duplicate", async () => {
+    const { admin } = await newTeam();
+    for (const key of ["toString", "__proto__", "constructor", "hasOwnProperty"]) {
+      const res = await call("GET", "/v1/api-keys", { token: admin.key, headers: { "Vauchflow-Agent-Context": `agent=claude;${key}=x` } });
+      expectApiError(res, 400, "invalid_agent_context");
+      expect(res.body.message).toContain(`unknown field "${key}"`);
+    }
+  });
+
   it("far over 512 bytes → 400", async () => {
     const { admin } = await newTeam();
     const header = `agent=claude;client=claude-code@1.2.3;prompt_fp=0a1b2c3d;conv=${"x".repeat(2000)}`;

@@ -333,6 +333,18 @@ describe("GET /openapi.json", () => {
     expect(missing).toEqual([]);
   });
 
+  it("every operation has a unique camelCase operationId (SDK method names) and declares its security", async () => {
+    const doc = await document();
+    const ids = operations(doc).map(({ op }) => (op as { operationId?: string }).operationId);
+    expect(ids.filter((id) => !/^[a-z][A-Za-z0-9]+$/.test(id ?? ""))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const undeclared = operations(doc).filter(({ op }) => !Array.isArray(op.security));
+    expect(undeclared.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
+    // Public means an explicit empty list, and only where API.md says no credential is needed.
+    const pub = operations(doc).filter(({ op }) => op.security?.length === 0).map(({ method, path }) => `${method} ${path}`);
+    expect(pub.sort()).toEqual(["get /health", "post /v1/auth/login", "post /v1/auth/refresh", "post /v1/auth/signup"]);
+  });
+
   it("every error response lists only codes from ERROR_CODES under their own status", async () => {
     const doc = await document();
     const known = ERROR_CODES as Record<string, { status: number }>;
@@ -367,6 +379,34 @@ describe("GET /openapi.json", () => {
       // A route that names a resource answers 404 for an unknown one: not_found, or the resource's own code.
       if (path.includes("{")) expect(codesAt(404).some((code: string) => code.endsWith("not_found")), where).toBe(true);
     }
+  });
+
+  it("every operation documents what the shared pipeline answers: headers, rate limit, idempotency", async () => {
+    const doc = await document();
+    for (const { path, method, op } of operations(doc)) {
+      const codesAt = (status: number) => errorCodesOf(doc, op.responses?.[String(status)]);
+      const headers = (op.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name);
+      const where = `${method} ${path}`;
+      expect(codesAt(400), where).toContain("invalid_header");
+      expect(headers, where).toContain("Vauchflow-Dry-Run");
+      if (!path.startsWith("/v1/")) continue;
+      expect(codesAt(400), where).toContain("invalid_agent_context");
+      expect(headers, where).toContain("Vauchflow-Agent-Context");
+      if (op.security?.length) expect(codesAt(429), where).toContain("rate_limit_exceeded");
+      if (method === "post" || method === "patch") {
+        expect(codesAt(422), where).toContain("idempotency_key_mismatch");
+        expect(codesAt(409), where).toContain("idempotency_key_in_use");
+        expect(headers, where).toContain("Idempotency-Key");
+      }
+    }
+    expect(errorCodesOf(doc, doc.paths["/v1/api-keys"]!.post!.responses?.["400"])).toContain("dry_run_not_supported");
+    expect(errorCodesOf(doc, doc.paths["/v1/customers"]!.post!.responses?.["400"])).not.toContain("dry_run_not_supported");
+  });
+
+  it("GET /health answers its one documented client error: a malformed Vauchflow-Dry-Run", async () => {
+    expectPipelineError(await call("GET", "/health", { headers: { "Vauchflow-Dry-Run": "maybe" } }), 400, "invalid_header");
+    const doc = await document();
+    expect(errorCodesOf(doc, doc.paths["/health"]!.get!.responses?.["400"])).toEqual(["invalid_header"]);
   });
 
   it("documents the codes these routes answer with", async () => {

@@ -1,4 +1,4 @@
-import { PaginationQuery, listSchema } from "../../lib/pagination";
+import { listSchema, paginationQuery } from "../../lib/pagination";
 import { listApprovals } from "../../services/approvals";
 import { serviceContext } from "../context";
 import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "../openapi";
@@ -12,7 +12,7 @@ const route = defineRoute({
   summary: "List agent approvals",
   description: "Operators only: a secret key with `read:approvals`, or an owner, admin or developer. Newest first; filter by `status`.",
   security: BEARER,
-  request: { query: PaginationQuery.extend(ListApprovalsQuery.shape) },
+  request: { query: paginationQuery("apr").extend(ListApprovalsQuery.shape) },
   responses: { 200: jsonContent(listSchema(Approval), "A page of approvals"), ...errorResponses([]) },
 });
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { listAuditLog } from "../../services/audit-log";
-import { PaginationQuery, listSchema } from "../../lib/pagination";
+import { listSchema, paginationQuery } from "../../lib/pagination";
 import { serviceContext } from "../context";
 import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "../openapi";
 import { KeyParams } from "./schema";
@@ -21,6 +21,7 @@ const AuditEntry = z
   .openapi("AuditEntry");
 
 const route = defineRoute({
+  operationId: "getApiKeyAuditLog",
   method: "get",
   path: "/{id}/audit-log",
   tags: ["API keys"],
@@ -28,7 +29,7 @@ const route = defineRoute({
   description:
     "Newest first: the key's requests that changed something, and its denied requests (401 once the key was identified, 403, 429). Entries are written after the response, so one may appear a moment later. Needs `read:api_keys`; revoked keys keep their log.",
   security: BEARER,
-  request: { params: KeyParams, query: PaginationQuery },
+  request: { params: KeyParams, query: paginationQuery("req") },
   responses: { 200: jsonContent(listSchema(AuditEntry), "A page of entries"), ...errorResponses(["not_found"]) },
 });
 

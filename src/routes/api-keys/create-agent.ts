@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonBody, jsonConten
 import { ApiKeyWithSecret, CreateAgentKeyBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "createAgentKey",
   method: "post",
   path: "/agent",
   tags: ["API keys"],

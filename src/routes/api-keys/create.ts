@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonBody, jsonConten
 import { ApiKeyWithSecret, CreateKeyBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "createApiKey",
   method: "post",
   path: "/",
   tags: ["API keys"],

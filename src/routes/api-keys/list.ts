@@ -1,17 +1,18 @@
 import { listKeys } from "../../services/api-keys";
-import { PaginationQuery, listSchema } from "../../lib/pagination";
+import { listSchema, paginationQuery } from "../../lib/pagination";
 import { serviceContext } from "../context";
 import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "../openapi";
 import { ApiKey } from "./schema";
 
 const route = defineRoute({
+  operationId: "listApiKeys",
   method: "get",
   path: "/",
   tags: ["API keys"],
   summary: "List active keys",
   description: "Newest first. Revoked and expired keys are left out; secrets are never returned.",
   security: BEARER,
-  request: { query: PaginationQuery },
+  request: { query: paginationQuery("key") },
   responses: { 200: jsonContent(listSchema(ApiKey), "A page of keys"), ...errorResponses([]) },
 });
 

@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses } from "../openapi";
 import { KeyParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "revokeApiKey",
   method: "delete",
   path: "/{id}",
   tags: ["API keys"],

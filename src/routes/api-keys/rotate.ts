@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "
 import { KeyParams, RotateKeyBody, RotatedKey } from "./schema";
 
 const route = defineRoute({
+  operationId: "rotateApiKey",
   method: "post",
   path: "/{id}/rotate",
   tags: ["API keys"],

@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonBody } from "../
 import { RefreshBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "logOut",
   method: "post",
   path: "/logout",
   tags: ["Accounts"],

@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonContent } from "
 import { Me } from "./schema";
 
 const route = defineRoute({
+  operationId: "getCurrentUser",
   method: "get",
   path: "/me",
   tags: ["Accounts"],

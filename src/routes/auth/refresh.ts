@@ -1,11 +1,13 @@
 import { refresh } from "../../services/auth";
-import { defineRoute, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { defineRoute, createRouter, PUBLIC, errorResponses, jsonBody, jsonContent } from "../openapi";
 import { RefreshBody, TokenPair } from "./schema";
 
 const route = defineRoute({
+  operationId: "refreshTokens",
   method: "post",
   path: "/refresh",
   tags: ["Accounts"],
+  security: PUBLIC,
   summary: "Exchange a refresh token for a new pair",
   description: "The presented refresh token is spent. Presenting a spent token again revokes its whole family (the session): both tokens of a stolen pair stop working.",
   request: jsonBody(RefreshBody),

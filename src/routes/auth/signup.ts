@@ -1,11 +1,13 @@
 import { signup } from "../../services/auth";
-import { defineRoute, createRouter, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { defineRoute, createRouter, PUBLIC, errorResponses, jsonBody, jsonContent } from "../openapi";
 import { SignupBody, SignupResult } from "./schema";
 
 const route = defineRoute({
+  operationId: "signUp",
   method: "post",
   path: "/signup",
   tags: ["Accounts"],
+  security: PUBLIC,
   summary: "Create an account and its first team",
   description: "The caller becomes the team's owner. Returns an access token and a refresh token. Can be disabled by the deployment (SIGNUP_ENABLED).",
   request: jsonBody(SignupBody),

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { Campaign, CreateCampaignBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "createCampaign",
   method: "post",
   path: "/",
   tags: ["Campaigns"],

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "
 import { CampaignParams, CampaignWithStats } from "./schema";
 
 const route = defineRoute({
+  operationId: "getCampaign",
   method: "get",
   path: "/{id}",
   tags: ["Campaigns"],

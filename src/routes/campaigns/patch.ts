@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { Campaign, CampaignParams, PatchCampaignBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "updateCampaign",
   method: "patch",
   path: "/{id}",
   tags: ["Campaigns"],

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { Campaign, CampaignParams, PauseBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "pauseCampaign",
   method: "post",
   path: "/{id}/pause",
   tags: ["Campaigns"],

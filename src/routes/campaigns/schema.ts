@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Metadata } from "../shared-schema";
+import { Metadata, patchBody } from "../shared-schema";
 import { Currency, DiscountSchema, RulesSchema } from "../vouchers/schema";
 
 const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-27T00:00:00Z" });
@@ -59,11 +59,6 @@ export const CreateCampaignBody = z
   })
   .openapi("CreateCampaignRequest");
 
-export const PatchCampaignBody = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), ends_at: Timestamp.nullable().optional(), budget_cap: BudgetCap.nullable().optional() })
-  .catchall(z.unknown())
-  .openapi("PatchCampaignRequest", { description: "Only name, ends_at and budget_cap; any other field answers 422 unsupported_field." });
-
 export const PauseBody = z.strictObject({ paused: z.boolean() }).openapi("PauseCampaignRequest");
 
 export const Campaign = z
@@ -99,6 +94,13 @@ export const CampaignWithStats = Campaign.extend({
     budget_remaining: z.number().int().nullable(),
   }),
 }).openapi("CampaignWithStats");
+
+export const PatchCampaignBody = patchBody(
+  { name: z.string().trim().min(1).max(200).optional(), ends_at: Timestamp.nullable().optional(), budget_cap: BudgetCap.nullable().optional() },
+  CampaignWithStats,
+).openapi("PatchCampaignRequest", {
+  description: "Only name, ends_at and budget_cap; the campaign's other fields answer 422 unsupported_field, unknown fields 400.",
+});
 
 export const CampaignParams = z.object({ id: z.string().max(64).openapi({ param: { name: "id", in: "path" }, example: "cmp_01JD…" }) });
 export const ListCampaignsQuery = z.object({ status: z.enum(["active", "paused", "scheduled", "ended"]).optional() });

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { CreateCustomerBody, Customer, DryRunFlag } from "./schema";
 
 const route = defineRoute({
+  operationId: "createCustomer",
   method: "post",
   path: "/",
   tags: ["Customers"],

@@ -5,6 +5,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "
 import { Customer, CustomerParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "getCustomer",
   method: "get",
   path: "/{id}",
   tags: ["Customers"],

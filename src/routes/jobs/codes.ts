@@ -5,6 +5,7 @@ import { BEARER, createRouter, defineRoute, errorResponses } from "../openapi";
 import { JobParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "getJobCodes",
   method: "get",
   path: "/{id}/codes",
   tags: ["Jobs"],

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "
 import { Job, JobParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "getJob",
   method: "get",
   path: "/{id}",
   tags: ["Jobs"],

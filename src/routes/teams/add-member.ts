@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonBody, jsonConten
 import { AddMemberBody, Member, TeamParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "addTeamMember",
   method: "post",
   path: "/{id}/members",
   tags: ["Teams"],

@@ -5,6 +5,7 @@ import { defineRoute, BEARER, createRouter, errorResponses, jsonBody, jsonConten
 import { CreateTeamBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "createTeam",
   method: "post",
   path: "/",
   tags: ["Teams"],

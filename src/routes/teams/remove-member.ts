@@ -4,6 +4,7 @@ import { defineRoute, BEARER, createRouter, errorResponses } from "../openapi";
 import { MemberParams } from "./schema";
 
 const route = defineRoute({
+  operationId: "removeTeamMember",
   method: "delete",
   path: "/{id}/members/{user_id}",
   tags: ["Teams"],

@@ -14,6 +14,7 @@ const BulkBody = z
   .openapi("BulkVouchersRequest");
 
 const route = defineRoute({
+  operationId: "createVouchersInBulk",
   method: "post",
   path: "/bulk",
   tags: ["Vouchers"],

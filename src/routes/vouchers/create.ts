@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { CreateVoucherBody, Voucher } from "./schema";
 
 const route = defineRoute({
+  operationId: "createVoucher",
   method: "post",
   path: "/",
   tags: ["Vouchers"],
@@ -12,7 +13,7 @@ const route = defineRoute({
   security: BEARER,
   dryRun: true,
   request: jsonBody(CreateVoucherBody),
-  responses: { 201: jsonContent(Voucher, "The voucher"), ...errorResponses(["duplicate_code"]) },
+  responses: { 201: jsonContent(Voucher, "The voucher"), ...errorResponses(["not_found", "duplicate_code"]) },
 });
 
 export default createRouter().openapi(route, async (c) => c.json(await createVoucher(serviceContext(c), c.req.valid("json")), 201));

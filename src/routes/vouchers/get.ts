@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "
 import { CodeParams, Voucher } from "./schema";
 
 const route = defineRoute({
+  operationId: "getVoucher",
   method: "get",
   path: "/{code}",
   tags: ["Vouchers"],

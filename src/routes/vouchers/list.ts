@@ -1,18 +1,19 @@
 import { z } from "@hono/zod-openapi";
-import { PaginationQuery, listSchema } from "../../lib/pagination";
+import { listSchema, paginationQuery } from "../../lib/pagination";
 import { exportVouchersCsv, listVouchers } from "../../services/voucher-list";
 import { serviceContext } from "../context";
 import { BEARER, createRouter, defineRoute, errorResponses } from "../openapi";
 import { ListVouchersQuery, Voucher } from "./schema";
 
 const route = defineRoute({
+  operationId: "listVouchers",
   method: "get",
   path: "/",
   tags: ["Vouchers"],
   summary: "List vouchers",
   description: "Needs `read:vouchers`. Newest first. `redemptions_count` here is the listing copy, updated moments after each redemption.",
   security: BEARER,
-  request: { query: PaginationQuery.extend(ListVouchersQuery.shape) },
+  request: { query: paginationQuery("vch").extend(ListVouchersQuery.shape) },
   responses: {
     200: {
       description: "A page of vouchers, or with format=csv every matching voucher as CSV",

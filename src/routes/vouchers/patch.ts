@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { CodeParams, PatchVoucherBody, Voucher } from "./schema";
 
 const route = defineRoute({
+  operationId: "updateVoucher",
   method: "patch",
   path: "/{code}",
   tags: ["Vouchers"],

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { CodeParams, RedeemBody, Redemption } from "./schema";
 
 const route = defineRoute({
+  operationId: "redeemVoucher",
   method: "post",
   path: "/{code}/redeem",
   tags: ["Vouchers"],

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { CodeParams, Redemption, RollbackBody } from "./schema";
 
 const route = defineRoute({
+  operationId: "rollbackRedemption",
   method: "post",
   path: "/{code}/rollback",
   tags: ["Vouchers"],

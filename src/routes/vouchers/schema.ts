@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { itemsTotal, REASONS } from "../../services/voucher-rules";
-import { CustomerId, Metadata } from "../shared-schema";
+import { CustomerId, Metadata, patchBody } from "../shared-schema";
 
 export const Code = z
   .string()
@@ -13,7 +13,8 @@ export const Currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "must be an ISO-4217 code such as EUR")
   .transform((c) => c.toUpperCase())
-  .openapi({ example: "EUR", type: "string" });
+  // The transform hides the pattern from the generated schema: state it again.
+  .openapi({ example: "EUR", type: "string", pattern: "^[A-Za-z]{3}$" });
 const Money = z.number().int().min(0).max(1_000_000_000_000);
 const PositiveMoney = z.number().int().min(1).max(1_000_000_000_000);
 const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-31T23:59:59Z" });
@@ -98,10 +99,12 @@ export const Voucher = z
   })
   .openapi("Voucher");
 
-export const PatchVoucherBody = z
-  .object({ metadata: Metadata.optional(), expires_at: Timestamp.nullable().optional(), active: z.boolean().optional() })
-  .catchall(z.unknown())
-  .openapi("PatchVoucherRequest", { description: "Only metadata, expires_at and active; any other field answers 422 unsupported_field." });
+export const PatchVoucherBody = patchBody(
+  { metadata: Metadata.optional(), expires_at: Timestamp.nullable().optional(), active: z.boolean().optional() },
+  Voucher,
+).openapi("PatchVoucherRequest", {
+  description: "Only metadata, expires_at and active; the voucher's other fields answer 422 unsupported_field, unknown fields 400.",
+});
 
 export const CodeParams = z.object({ code: Code.openapi({ param: { name: "code", in: "path" } }) });
 

@@ -4,6 +4,7 @@ import { BEARER, createRouter, defineRoute, errorResponses, jsonBody, jsonConten
 import { CodeParams, ValidateBody, ValidateResult } from "./schema";
 
 const route = defineRoute({
+  operationId: "validateVoucher",
   method: "post",
   path: "/{code}/validate",
   tags: ["Vouchers"],
