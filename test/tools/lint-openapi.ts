@@ -1,13 +1,13 @@
 // `npm run lint:openapi`: lints the OpenAPI document exactly as the worker serves it. The worker is built as a
 // deploy would build it (wrangler --dry-run), asked for /openapi.json inside a local workerd (Miniflare, no port
 // and no bindings: that route reads none), and the answer is linted with Redocly's `recommended` rules
-// (redocly.yaml). Any error or warning fails: the contract stays clean, not merely valid.
+// (test/tools/redocly.yaml). Any error or warning fails: the contract stays clean, not merely valid.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 const OUT = join(ROOT, "dist/openapi");
 const DOC = join(OUT, "openapi.json");
 // The origin the tests use; a served document names whatever origin served it.
@@ -42,7 +42,7 @@ async function fetchDocument(scriptPath: string): Promise<string> {
 
 function lint(): Report {
   // Redocly exits non-zero on errors only; the JSON report counts warnings too, and this script decides.
-  const out = execFileSync("npx", ["redocly", "lint", "--config", join(ROOT, "redocly.yaml"), "--format=json", "--max-problems=1000", DOC], {
+  const out = execFileSync("npx", ["redocly", "lint", "--config", join(ROOT, "test/tools/redocly.yaml"), "--format=json", "--max-problems=1000", DOC], {
     cwd: ROOT,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
