@@ -138,7 +138,7 @@ describe("the audit dead-letter consumer", () => {
     expect(result.explicitAcks.sort()).toEqual([...ids].sort());
     const rows = await rowsOf(entries);
     expect(rows).toEqual(
-      entries.map((e) => ({ ...e, agent_context: e.agent_context ? JSON.stringify(e.agent_context) : null })).sort((a, b) => a.request_id.localeCompare(b.request_id)),
+      entries.map((e) => ({ approval_id: null, decided_by: null, ...e, agent_context: e.agent_context ? JSON.stringify(e.agent_context) : null })).sort((a, b) => a.request_id.localeCompare(b.request_id)),
     );
     expect(loggedLines(warnings)).toContainEqual(expect.objectContaining({ event: "audit_dead_letters", received: 2, written: 2, retrying: 0 }));
   });
