@@ -19,6 +19,7 @@ import { customerRoutes } from "./routes/customers";
 import { jobRoutes } from "./routes/jobs";
 import health from "./routes/health";
 import { createRouter } from "./routes/openapi";
+import { reportRoutes } from "./routes/reports";
 import { teamRoutes } from "./routes/teams";
 import { voucherRoutes } from "./routes/vouchers";
 
@@ -78,6 +79,7 @@ export function buildApp() {
   app.route("/v1/jobs", jobRoutes);
   app.route("/v1/agent-approvals", agentApprovalRoutes);
   app.route("/v1/approval-policy", approvalPolicyRoutes);
+  app.route("/v1/reports", reportRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

@@ -46,3 +46,12 @@ export function patchBody<M extends z.ZodRawShape>(mutable: M, resource: { shape
   const immutable: Record<string, typeof refused> = Object.fromEntries(fixed.map((key) => [key, refused]));
   return z.strictObject({ ...immutable, ...mutable });
 }
+
+/** An RFC 3339 time (an offset is accepted; answers are always UTC). */
+export const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-22T17:00:00Z" });
+
+/** `?from&to`: a half-open window [from, to) of RFC 3339 times; either side may be left open (services check from < to). */
+export const TimeWindowQuery = z.object({
+  from: Timestamp.optional().openapi({ description: "Start of the window (inclusive), RFC 3339." }),
+  to: Timestamp.optional().openapi({ description: "End of the window (exclusive), RFC 3339." }),
+});

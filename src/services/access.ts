@@ -68,3 +68,11 @@ export function requireOnlyFields(input: Record<string, unknown>, allowed: reado
     refused.map((path) => ({ path, message: "cannot be changed" })),
   );
 }
+
+/** `?from&to` as milliseconds, either side open; from must come before to. */
+export function timeWindow(query: { from?: string; to?: string }): { from: number; to: number } {
+  const from = query.from ? Date.parse(query.from) : 0;
+  const to = query.to ? Date.parse(query.to) : Number.MAX_SAFE_INTEGER;
+  if (from >= to) throw new ApiError("invalid_request", "from must be before to.", [{ path: "from", message: "must be before to" }]);
+  return { from, to };
+}

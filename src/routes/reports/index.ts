@@ -1,0 +1,4 @@
+import { createRouter } from "../openapi";
+import redemptions from "./redemptions";
+
+export const reportRoutes = createRouter().route("/", redemptions);
