@@ -424,4 +424,14 @@ describeSecurity([
     secret: { scope: "read:approvals" },
     user: { allowedRoles: ["developer", "viewer"] },
   }),
+  route({
+    method: "GET",
+    path: "/v1/reports/redemptions",
+    url: () => "/v1/reports/redemptions",
+    ok: 200,
+    answers: (res) => expect(String(res.body)).toMatch(/^event,at,redemption_id,/),
+    secret: { scope: "read:analytics" },
+    agent: { scope: "read:analytics" },
+    user: { allowedRoles: ["viewer"] },
+  }),
 ]);
