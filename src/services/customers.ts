@@ -1,5 +1,5 @@
 // Customers: the merchant's own ids, unique within a team.
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { database, schema } from "../db/client";
@@ -39,7 +39,7 @@ export async function createCustomer(ctx: ServiceContext, input: { id: string; m
   return renderCustomer(row);
 }
 
-async function findCustomer(ctx: ServiceContext, id: string) {
+export async function findCustomer(ctx: ServiceContext, id: string) {
   requireScope(ctx.actor, "read:customers");
   const teamId = requireTeam(ctx.actor);
   const db = database(ctx.env.DB);
@@ -75,20 +75,34 @@ export async function listCustomerRedemptions(ctx: ServiceContext, id: string, q
     )
     .orderBy(desc(schema.redemptions.id))
     .limit(query.limit + 1);
-  return page(rows, query.limit, (r) =>
-    renderRedemption({
-      id: r.id,
-      voucherId: r.voucherId,
-      code: r.code,
-      campaignId: r.campaignId,
-      customerId: r.customerId,
-      order: r.order as RedemptionRecord["order"],
-      discountAmount: r.discountAmount,
-      currency: r.currency,
-      status: r.status,
-      createdAt: r.createdAt,
-      rolledBackAt: r.rolledBackAt,
-      rollbackReason: r.rollbackReason,
-    }),
-  );
+  return page(rows, query.limit, renderRedemptionRow);
+}
+
+type RedemptionRow = typeof schema.redemptions.$inferSelect;
+
+export const renderRedemptionRow = (r: RedemptionRow) =>
+  renderRedemption({
+    id: r.id,
+    voucherId: r.voucherId,
+    code: r.code,
+    campaignId: r.campaignId,
+    customerId: r.customerId,
+    order: r.order as RedemptionRecord["order"],
+    discountAmount: r.discountAmount,
+    currency: r.currency,
+    status: r.status,
+    createdAt: r.createdAt,
+    rolledBackAt: r.rolledBackAt,
+    rollbackReason: r.rollbackReason,
+  });
+
+/** A page of the customer's redemptions after `afterId`, oldest first (for exports). */
+export async function customerRedemptionsAfter(ctx: ServiceContext, teamId: string, id: string, afterId: string | null, limit: number) {
+  const t = schema.redemptions;
+  return database(ctx.env.DB)
+    .select()
+    .from(t)
+    .where(and(eq(t.teamId, teamId), eq(t.customerId, id), afterId ? gt(t.id, afterId) : undefined))
+    .orderBy(asc(t.id))
+    .limit(limit);
 }

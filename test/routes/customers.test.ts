@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { call, newTeam, sleep } from "../helpers/api";
 import { uniqueId } from "../helpers/guarantees";
+import { readCsv } from "../helpers/csv";
 import { expectApiError } from "../helpers/security";
 import { createVoucher, flushedRead, order, redeemOk, rollback } from "../helpers/vouchers";
 
@@ -178,5 +179,44 @@ describe("GET /v1/customers/{id}/redemptions", () => {
       (res) => res.body?.redemptions_count === 1,
     );
     expect(got.body).toMatchObject({ id, metadata: { tier: "gold" }, redemptions_count: 1 });
+  });
+});
+
+describe("GET /v1/customers/{id}/export", () => {
+  it("JSON and CSV hold the profile and every redemption, rolled-back ones included; another team gets 404", async () => {
+    const { owner, admin } = await newTeam();
+    const id = `cus-export-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await call("POST", "/v1/customers", { token: admin.key, body: { id, metadata: { tier: "gold, \"vip\"" } } })).status).toBe(201);
+    const voucher = await createVoucher(admin.key, { discount: { type: "amount", amount_off: 100 }, currency: "EUR" });
+    const kept = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order(1000) });
+    const undone = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order(2000) });
+    expect((await call("POST", `/v1/vouchers/${voucher.code}/rollback`, { token: admin.key, body: { redemption_id: undone.id } })).status).toBe(200);
+
+    const json = await flushedRead(
+      [{ teamId: owner.teamId, code: voucher.code }],
+      () => call("GET", `/v1/customers/${id}/export`, { token: admin.key }),
+      (r) => r.body?.redemptions?.some((x: { status: string }) => x.status === "rolled_back"),
+    );
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ object: "customer_export", customer: { id, metadata: { tier: "gold, \"vip\"" } } });
+    expect(json.body.redemptions.map((r: { id: string; status: string }) => [r.id, r.status])).toEqual([
+      [kept.id, "redeemed"],
+      [undone.id, "rolled_back"],
+    ]);
+
+    const csv = await call("GET", `/v1/customers/${id}/export?format=csv`, { token: admin.key });
+    expect(csv.headers.get("Content-Type")).toMatch(/^text\/csv/);
+    const rows = readCsv(String(csv.body));
+    expect(rows[0]![0]).toBe("record");
+    expect(rows.slice(1).map((r) => [r[0], r[1]])).toEqual([
+      ["customer", id],
+      ["redemption", kept.id],
+      ["redemption", undone.id],
+    ]);
+    expect(JSON.parse(rows[1]![13]!)).toEqual({ tier: "gold, \"vip\"" });
+
+    const other = await newTeam();
+    expectApiError(await call("GET", `/v1/customers/${id}/export`, { token: other.admin.key }), 404, "not_found");
+    expectApiError(await call("GET", `/v1/customers/${id}/export?format=xml`, { token: admin.key }), 400, "invalid_request");
   });
 });

@@ -434,4 +434,16 @@ describeSecurity([
     agent: { scope: "read:analytics" },
     user: { allowedRoles: ["viewer"] },
   }),
+  route({
+    method: "GET",
+    path: "/v1/customers/{id}/export",
+    setup: customerInTeamA,
+    url: (r) => `/v1/customers/${r.customerId}/export`,
+    ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ object: "customer_export", customer: { id: r.customerId } }),
+    secret: { scope: "read:customers" },
+    agent: { scope: "read:customers" },
+    user: { allowedRoles: ["viewer"] },
+    targetsResource: true,
+  }),
 ]);

@@ -1,6 +1,7 @@
 import { createRouter } from "../openapi";
 import create from "./create";
 import get from "./get";
+import exportRoute from "./export";
 import redemptions from "./redemptions";
 
-export const customerRoutes = createRouter().route("/", create).route("/", get).route("/", redemptions);
+export const customerRoutes = createRouter().route("/", create).route("/", get).route("/", redemptions).route("/", exportRoute);
