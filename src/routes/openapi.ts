@@ -84,9 +84,10 @@ const header = (name: string, description: string): HeaderParameter => ({ name, 
  * dry-run; the header parameters they read are documented here once, so the document says what each route does).
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
-  config: R & { dryRun?: boolean; changesState?: boolean },
+  config: R & { dryRun?: boolean; changesState?: boolean; idempotencyKey?: boolean },
 ): R {
-  const { dryRun = false, changesState = config.method !== "get", ...route } = config;
+  // idempotencyKey: false where the header is refused (POST /v1/mcp keys each tool call by an argument instead).
+  const { dryRun = false, changesState = config.method !== "get", idempotencyKey = config.method === "post" || config.method === "patch", ...route } = config;
   const write = route.method !== "get";
   const parameters: HeaderParameter[] = write
     ? [
@@ -97,7 +98,7 @@ export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"
             : "Not supported here: `true` answers 400 `dry_run_not_supported`.",
         ),
         header("Vauchflow-Agent-Context", "`agent=<id>;client=<name@version>;prompt_fp=<8hex>;conv=<id>`, at most 512 bytes; recorded on the audit entry."),
-        ...(route.method === "post" || route.method === "patch"
+        ...(idempotencyKey
           ? [header("Idempotency-Key", "1–255 characters, scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
           : []),
       ]
