@@ -10,13 +10,16 @@
 // team is a mismatch. A request refused before its verb authorized it is not kept (Stripe does the same), so a
 // retry is checked afresh. Stored bodies are sealed (AES-GCM): they can carry a new key's plaintext or tokens.
 //
-// The key's object, fingerprint and sealing live in services/idempotency.ts, for other entry points to share.
+// The key's object, fingerprint and sealing live in services/idempotency.ts, which MCP tool calls use as well.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError, StoredAnswerReplay } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { claimIdempotencyKey, credentialNamespace, IDEMPOTENCY_KEY_PATTERN } from "../services/idempotency";
+
+/** Where the header means nothing: an MCP request carries one tool call, keyed by its idempotency_key argument. */
+const PER_CALL_KEYS = new Set(["/v1/mcp"]);
 
 /** What identifies the caller of an unauthenticated endpoint, read from its body. */
 const PUBLIC_IDENTITY: Record<string, (body: Record<string, unknown>) => unknown[]> = {
@@ -50,6 +53,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new ApiError("invalid_header", "Idempotency-Key must be 1–255 printable ASCII characters.", [
       { path: "Idempotency-Key", message: "1–255 printable ASCII characters" },
+    ]);
+  }
+  if (PER_CALL_KEYS.has(c.req.path)) {
+    throw new ApiError("invalid_header", "Idempotency-Key is not read on /v1/mcp: pass idempotency_key as an argument of the tool call.", [
+      { path: "Idempotency-Key", message: "use the tool's idempotency_key argument" },
     ]);
   }
   // A preview persists nothing, so there is nothing to protect from a retry.
