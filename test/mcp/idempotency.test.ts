@@ -1,7 +1,7 @@
 // API.md §3 through MCP: the creating tools take idempotency_key with Idempotency-Key's semantics — scoped to the
 // credential, bound to the REST request the call stands for, replayed only after the call is authorized again.
 import { describe, expect, it } from "vitest";
-import { call, createAgentKey, createKey, newTeam } from "../helpers/api";
+import { addMember, call, createAgentKey, createKey, newTeam } from "../helpers/api";
 import { uniqueId } from "../helpers/guarantees";
 import { callTool, connect, ok, REPLAYED } from "./client";
 
@@ -65,6 +65,21 @@ describe("idempotency_key on the creating tools", () => {
     const a = await ok(await connect(admin.key), "create_voucher", args);
     const b = await ok(await connect(other.key), "create_voucher", args);
     expect(a.id).not.toBe(b.id);
+  });
+
+  it("a replay is authorized again: a user's key reused for another of their teams is a mismatch, never the answer", async () => {
+    const { owner } = await newTeam();
+    const member = await addMember(owner.accessToken, owner.teamId, "developer");
+    const idem = key();
+    const args = { id: uniqueId(), idempotency_key: idem };
+    const inTeamA = await connect(member.accessToken, "legacy", { "X-Team-Id": owner.teamId });
+    expect((await callTool(inTeamA, "create_customer", args)).isError).toBe(false);
+    const inOwnTeam = await connect(member.accessToken, "legacy", { "X-Team-Id": member.teamId });
+    const crossed = await callTool(inOwnTeam, "create_customer", args);
+    expect(crossed).toMatchObject({ isError: true, body: { error: "idempotency_key_mismatch" } });
+    // The first team's retry still replays.
+    const again = await inTeamA.callTool({ name: "create_customer", arguments: args });
+    expect(again._meta?.[REPLAYED]).toBe(true);
   });
 
   it("a held call with a key is held once: the retry names the same approval", async () => {
