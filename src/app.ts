@@ -17,6 +17,7 @@ import { authRoutes, publicAuthRoutes } from "./routes/auth";
 import { campaignRoutes } from "./routes/campaigns";
 import { customerRoutes } from "./routes/customers";
 import { jobRoutes } from "./routes/jobs";
+import { mcpRoutes } from "./mcp/route";
 import health from "./routes/health";
 import { createRouter } from "./routes/openapi";
 import { reportRoutes } from "./routes/reports";
@@ -80,6 +81,7 @@ export function buildApp() {
   app.route("/v1/agent-approvals", agentApprovalRoutes);
   app.route("/v1/approval-policy", approvalPolicyRoutes);
   app.route("/v1/reports", reportRoutes);
+  app.route("/v1/mcp", mcpRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

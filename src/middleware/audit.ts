@@ -1,6 +1,6 @@
 // Records, after the response is decided, every request that changed state and every denied one (401 once the
 // key is identified, 403, 429). The entry goes to the audit queue from waitUntil: no round trip holds the answer.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Env } from "../env";
 import { type AuditEntry, enqueueAuditEntries } from "../queues/audit";
@@ -15,25 +15,38 @@ export function markChangesState(changesState: boolean): MiddlewareHandler<AppEn
   };
 }
 
-export const audit = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
+/** Whether an answer is audited: a change that happened (not a preview, not a replay), or a denial. */
+export function audited(answer: { changesState: boolean; status: number; dryRun: boolean; replayed: boolean }): boolean {
+  const changed = answer.changesState && answer.status < 400 && !answer.dryRun && !answer.replayed;
+  return changed || DENIED.has(answer.status);
+}
+
+/**
+ * Queues the audit entry of this request under `path`: the request's own, or for an MCP tool call
+ * `/v1/mcp#<tool>` (mcp/call.ts), so one HTTP request that carries a tool call is audited once, as that tool.
+ */
+export function recordAudit(c: Context<AppEnv>, path: string, status: number): void {
   const subject = c.get("auditSubject");
   if (!subject) return;
-  const status = c.res.status;
-  const changed = c.get("changesState") === true && status < 400 && !c.get("dryRun") && c.res.headers.get("Idempotent-Replayed") !== "true";
-  if (!changed && !DENIED.has(status)) return;
   const entry: AuditEntry = {
     request_id: c.get("requestId"),
     team_id: subject.teamId,
     credential_id: subject.credentialId,
     method: c.req.method,
-    path: c.req.path,
+    path,
     status,
     agent_context: c.get("agentContext") ?? null,
     at: Date.now(),
   };
   const flushing = record(c.env, entry);
   if (flushing) c.executionCtx.waitUntil(flushing);
+}
+
+export const audit = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const status = c.res.status;
+  const replayed = c.res.headers.get("Idempotent-Replayed") === "true";
+  if (audited({ changesState: c.get("changesState") === true, status, dryRun: c.get("dryRun") ?? false, replayed })) recordAudit(c, c.req.path, status);
 });
 
 /**

@@ -9,15 +9,17 @@
 // credential that lost the power to make the call gets that error instead, and a user's key used for another
 // team is a mismatch. A request refused before its verb authorized it is not kept (Stripe does the same), so a
 // retry is checked afresh. Stored bodies are sealed (AES-GCM): they can carry a new key's plaintext or tokens.
+//
+// The key's object, fingerprint and sealing live in services/idempotency.ts, which MCP tool calls use as well.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError, StoredAnswerReplay } from "../errors";
 import { sha256Hex } from "../lib/crypto";
-import { seal, unseal } from "../lib/sealing";
-import type { StoredAnswer } from "../objects/idempotency";
+import { claimIdempotencyKey, credentialNamespace, IDEMPOTENCY_KEY_PATTERN } from "../services/idempotency";
 
-const MAX_KEY_LENGTH = 255;
+/** Where the header means nothing: an MCP request carries one tool call, keyed by its idempotency_key argument. */
+const PER_CALL_KEYS = new Set(["/v1/mcp"]);
 
 /** What identifies the caller of an unauthenticated endpoint, read from its body. */
 const PUBLIC_IDENTITY: Record<string, (body: Record<string, unknown>) => unknown[]> = {
@@ -29,9 +31,8 @@ const PUBLIC_IDENTITY: Record<string, (body: Record<string, unknown>) => unknown
 /** The namespace a key lives in, or null when a public request names nobody (it then fails validation anyway). */
 async function namespaceOf(c: Context<AppEnv>, body: string): Promise<string | null> {
   const actor = c.get("actor") as AppEnv["Variables"]["actor"] | undefined;
-  if (actor?.kind === "api_key") return `key:${actor.keyId}`;
   // One namespace per user across their teams: the team a replay acts on is checked by ctx.authorize().
-  if (actor?.kind === "user") return `user:${actor.userId}`;
+  if (actor) return credentialNamespace(actor);
   const identity = PUBLIC_IDENTITY[c.req.path];
   if (!identity) return null;
   let parsed: unknown;
@@ -49,9 +50,14 @@ async function namespaceOf(c: Context<AppEnv>, body: string): Promise<string | n
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("Idempotency-Key");
   if (key === undefined || (c.req.method !== "POST" && c.req.method !== "PATCH")) return next();
-  if (key.length < 1 || key.length > MAX_KEY_LENGTH || /[^\x21-\x7e]/.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new ApiError("invalid_header", "Idempotency-Key must be 1–255 printable ASCII characters.", [
       { path: "Idempotency-Key", message: "1–255 printable ASCII characters" },
+    ]);
+  }
+  if (PER_CALL_KEYS.has(c.req.path)) {
+    throw new ApiError("invalid_header", "Idempotency-Key is not read on /v1/mcp: pass idempotency_key as an argument of the tool call.", [
+      { path: "Idempotency-Key", message: "use the tool's idempotency_key argument" },
     ]);
   }
   // A preview persists nothing, so there is nothing to protect from a retry.
@@ -60,20 +66,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const namespace = await namespaceOf(c, body);
   if (namespace === null) return next();
   const url = new URL(c.req.url);
-  const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${body}`);
-  const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${namespace}\n${key}`));
-  const begun = await stub.begin(fingerprint);
-  if (begun.kind === "mismatch") throw new ApiError("idempotency_key_mismatch");
-  if (begun.kind === "in_use") throw new ApiError("idempotency_key_in_use");
-  if (begun.kind === "replay") {
-    const opened = await unseal(c.env.ENCRYPTION_KEY, begun.answer.body);
-    if (opened === null) {
-      throw new ApiError("idempotency_key_mismatch", "The answer stored for this Idempotency-Key can no longer be read: send the request with a new key.");
-    }
-    const answer = { ...begun.answer, body: opened };
+  const claim = await claimIdempotencyKey(c.env, namespace, key, { method: c.req.method, path: `${url.pathname}${url.search}`, body });
+  if (claim.kind === "replay") {
     // Nobody to authorize on a public endpoint: the body that matched the fingerprint is the proof.
-    if (!c.get("actor")) throw new StoredAnswerReplay(answer);
-    c.set("storedAnswer", answer);
+    if (!c.get("actor")) throw new StoredAnswerReplay(claim.answer);
+    c.set("storedAnswer", claim.answer);
     await next();
     if (!(c.error instanceof StoredAnswerReplay) && c.res.status < 400) {
       // The verb ran again without calling ctx.authorize(): a bug the idempotency tests exist to catch.
@@ -84,13 +81,12 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   // An authenticated request refused before its verb authorized it is not kept: the retry checks again.
   const authorizedTeam = c.get("authorizedTeam");
-  if (c.get("actor") && authorizedTeam === undefined) return stub.complete(begun.attempt, null);
-  const answer: StoredAnswer = {
+  if (c.get("actor") && authorizedTeam === undefined) return claim.complete(null);
+  // Kept before the answer leaves, so a retry that arrives next is replayed, never run again.
+  await claim.complete({
     status: c.res.status,
-    body: await seal(c.env.ENCRYPTION_KEY, await c.res.clone().text()),
+    body: await c.res.clone().text(),
     contentType: c.res.headers.get("Content-Type"),
     teamId: authorizedTeam ?? null,
-  };
-  // Kept before the answer leaves, so a retry that arrives next is replayed, never run again.
-  await stub.complete(begun.attempt, answer);
+  });
 });

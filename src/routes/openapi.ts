@@ -93,19 +93,21 @@ type HeaderParameter = { name: string; in: "header"; required: false; descriptio
 const header = (name: string, description: string): HeaderParameter => ({ name, in: "header", required: false, description, schema: { type: "string" } });
 
 /** The codes the shared request pipeline can answer on a route, besides those the route declares. */
-function pipelineCodes(options: { method: string; dryRun: boolean; authenticated: boolean; underV1: boolean }): ErrorCode[] {
-  const { method, dryRun, authenticated, underV1 } = options;
+type Policy = { method: string; dryRun: boolean; authenticated: boolean; underV1: boolean; idempotencyKey: boolean };
+
+function pipelineCodes(options: Policy): ErrorCode[] {
+  const { method, dryRun, authenticated, underV1, idempotencyKey } = options;
   const codes: ErrorCode[] = ["invalid_header", "internal_error"]; // Vauchflow-Dry-Run neither true nor false, anywhere
   if (method !== "get" && !dryRun) codes.push("dry_run_not_supported");
   if (!underV1) return codes;
   codes.push("invalid_agent_context");
   if (authenticated) codes.push("rate_limit_exceeded");
-  if (method === "post" || method === "patch") codes.push("idempotency_key_mismatch", "idempotency_key_in_use");
+  if (idempotencyKey) codes.push("idempotency_key_mismatch", "idempotency_key_in_use");
   return codes;
 }
 
-function headerParameters(options: { method: string; dryRun: boolean; underV1: boolean }): HeaderParameter[] {
-  const { method, dryRun, underV1 } = options;
+function headerParameters(options: Policy): HeaderParameter[] {
+  const { method, dryRun, underV1, idempotencyKey } = options;
   const dryRunText =
     method === "get"
       ? "Reads ignore `true` and `false`; any other value answers 400 `invalid_header`."
@@ -117,7 +119,7 @@ function headerParameters(options: { method: string; dryRun: boolean; underV1: b
     ...(underV1
       ? [header("Vauchflow-Agent-Context", "`agent=<id>;client=<name@version>;prompt_fp=<8hex>;conv=<id>`, at most 512 bytes; recorded on the audit entry.")]
       : []),
-    ...(underV1 && (method === "post" || method === "patch")
+    ...(idempotencyKey
       ? [header("Idempotency-Key", "1–255 characters, scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
       : []),
   ];
@@ -127,13 +129,15 @@ function headerParameters(options: { method: string; dryRun: boolean; underV1: b
  * Every endpoint is declared through this: createRoute plus the request policies every route shares (dry-run;
  * under /v1 also agent context, rate limits and idempotency). The headers they read and the errors they answer are
  * added here once, so the document says what each route does. `operationId` (stable camelCase: SDK method names)
- * and `security` are required so no route can leave them out. `underV1: false` for the few routes outside /v1.
+ * and `security` are required so no route can leave them out. `underV1: false` for the few routes outside /v1;
+ * `idempotencyKey: false` where the header is refused (POST /v1/mcp keys each tool call by an argument instead).
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
-  config: R & { operationId: string; security: Security; dryRun?: boolean; changesState?: boolean; underV1?: boolean },
+  config: R & { operationId: string; security: Security; dryRun?: boolean; changesState?: boolean; underV1?: boolean; idempotencyKey?: boolean },
 ): R {
-  const { dryRun = false, changesState = config.method !== "get", underV1 = true, ...route } = config;
-  const policy = { method: route.method, dryRun, underV1, authenticated: route.security.length > 0 };
+  const { dryRun = false, changesState = config.method !== "get", underV1 = true, idempotencyKey: idempotent, ...route } = config;
+  const idempotencyKey = underV1 && (idempotent ?? (route.method === "post" || route.method === "patch"));
+  const policy = { method: route.method, dryRun, underV1, idempotencyKey, authenticated: route.security.length > 0 };
   const entries = Object.entries(route.responses);
   const declared = entries.flatMap(([, response]) => codesOf.get(response) ?? []);
   const responses = {

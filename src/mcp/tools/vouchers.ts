@@ -1,0 +1,67 @@
+// Voucher tools: the same verbs and zod schemas as the routes under /v1/vouchers.
+import { z } from "zod";
+import { paginationQuery } from "../../lib/pagination";
+import { listVouchers } from "../../services/voucher-list";
+import { getVoucher } from "../../services/vouchers";
+import { CodeParams, CreateVoucherBody, ListVouchersQuery, RedeemBody, RollbackBody, ValidateBody } from "../../routes/vouchers/schema";
+import { defineTool, IdempotencyKeyArg, segment } from "../tool";
+
+export const voucherTools = [
+  defineTool({
+    name: "get_voucher",
+    title: "Get a voucher",
+    description: "A voucher by its code (case-insensitive), with its discount, rules, limits and authoritative redemptions_count.",
+    scope: "read:vouchers",
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    input: z.strictObject(CodeParams.shape),
+    run: (ctx, args) => getVoucher(ctx, args.code),
+  }),
+  defineTool({
+    name: "list_vouchers",
+    title: "List vouchers",
+    description: "The team's vouchers, newest first, filtered by campaign, status, code prefix or creation time. Pass next_cursor back as cursor for the next page.",
+    scope: "read:vouchers",
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    input: z.strictObject({ ...ListVouchersQuery.omit({ format: true }).shape, ...paginationQuery("vch").shape }),
+    run: (ctx, args) => listVouchers(ctx, args),
+  }),
+  defineTool({
+    name: "validate_voucher",
+    title: "Validate a voucher for an order",
+    description:
+      "Whether a code applies to an order and the discount it gives; consumes nothing. An ineligible voucher is a normal result with valid: false and a reason.",
+    scope: "validate:vouchers",
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    input: ValidateBody.safeExtend(CodeParams.shape),
+    rest: ({ code, ...body }) => ({ method: "POST", path: `/v1/vouchers/${segment(code)}/validate`, params: { code }, body }),
+  }),
+  defineTool({
+    name: "create_voucher",
+    title: "Create a voucher",
+    description:
+      "Creates one voucher; the code is generated from the campaign's pattern when omitted. A campaign voucher inherits the campaign's discount, rules, limits and dates unless it sets its own.",
+    scope: "write:vouchers",
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    input: CreateVoucherBody.safeExtend({ idempotency_key: IdempotencyKeyArg }),
+    rest: ({ idempotency_key: _, ...body }) => ({ method: "POST", path: "/v1/vouchers", body }),
+  }),
+  defineTool({
+    name: "redeem_voucher",
+    title: "Redeem a voucher",
+    description:
+      "Redeems a code for an order, atomically and at most once per order.id: the same order again is refused (duplicate_redemption). Spends the voucher's limits, a gift card's balance and the campaign's budget; can be rolled back within 30 minutes.",
+    scope: "redeem:vouchers",
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    input: RedeemBody.safeExtend({ ...CodeParams.shape, idempotency_key: IdempotencyKeyArg }),
+    rest: ({ code, idempotency_key: _, ...body }) => ({ method: "POST", path: `/v1/vouchers/${segment(code)}/redeem`, params: { code }, body }),
+  }),
+  defineTool({
+    name: "rollback_redemption",
+    title: "Roll back a redemption",
+    description: "Undoes a redemption of this code within 30 minutes, restoring every count, balance and budget it consumed. Twice → already_rolled_back.",
+    scope: "redeem:vouchers",
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    input: RollbackBody.safeExtend(CodeParams.shape),
+    rest: ({ code, ...body }) => ({ method: "POST", path: `/v1/vouchers/${segment(code)}/rollback`, params: { code }, body }),
+  }),
+];
