@@ -253,6 +253,12 @@ function problemsOf(op: Operation, status: number, headers: Headers, text: strin
   } catch {
     return [...problems, "body is not JSON"];
   }
+  // The MCP endpoint speaks JSON-RPC: a malformed message is answered with a JSON-RPC error object (documented).
+  if (op.operationId === "mcp" && body.jsonrpc === "2.0" && typeof body.error === "object" && body.error !== null) {
+    const rpc = body.error as { code?: unknown; message?: unknown };
+    if (typeof rpc.code !== "number" || typeof rpc.message !== "string") problems.push("malformed JSON-RPC error");
+    return problems;
+  }
   const code = String(body.error);
   const known = (ERROR_CODES as Record<string, { status: number }>)[code];
   if (!known) problems.push(`unknown error code ${code}`);

@@ -104,7 +104,8 @@ describe("every request body in the document is closed", () => {
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         const schema = op.requestBody?.content["application/json"]?.schema;
-        if (!schema) continue;
+        // A JSON-RPC message is open by its own protocol (params differ per method); the SDK validates it.
+        if (!schema || op.operationId === "mcp") continue;
         bodies++;
         visit(schema, `${method} ${path}`, 0);
       }
