@@ -21,6 +21,7 @@ import health from "./routes/health";
 import { createRouter } from "./routes/openapi";
 import { teamRoutes } from "./routes/teams";
 import { voucherRoutes } from "./routes/vouchers";
+import { webhookRoutes } from "./routes/webhooks";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -78,6 +79,7 @@ export function buildApp() {
   app.route("/v1/jobs", jobRoutes);
   app.route("/v1/agent-approvals", agentApprovalRoutes);
   app.route("/v1/approval-policy", approvalPolicyRoutes);
+  app.route("/v1/webhooks", webhookRoutes);
 
   app.notFound(notFound);
   app.onError(onError);
