@@ -143,6 +143,17 @@ async function record(env: Env, row: DeliveryRow, n: number, outcome: AttemptOut
       ).bind(now, row.endpoint_id, now - DISABLE_AFTER_FAILING_MS),
     );
   }
+  if (outcome.kind !== "succeeded") {
+    // An endpoint disabled just now (410, or five days of failures) takes its waiting deliveries with it: they
+    // are listed as dead at once rather than at their next attempt.
+    statements.push(
+      prepare(
+        `UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, error = coalesce(error, 'the endpoint was disabled'), updated_at = ?
+          WHERE endpoint_id = ? AND status IN ('pending', 'failed') AND claimed_until IS NULL
+            AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ? AND status = 'disabled' AND disabled_reason IN ('gone', 'failing'))`,
+      ).bind(now, row.endpoint_id, row.endpoint_id),
+    );
+  }
   await env.DB.batch(statements);
   if (next === null) return;
   try {

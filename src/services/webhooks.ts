@@ -157,8 +157,8 @@ export async function sendTestEvent(ctx: ServiceContext, id: string) {
   requireScope(ctx.actor, "write:webhooks");
   const teamId = requireTeam(ctx.actor);
   const row = await findEndpoint(ctx, teamId, id);
-  if (row.status !== "enabled") throw new ApiError("webhook_disabled", "This webhook endpoint is disabled: a test event would not be delivered. Enable it first.");
   await ctx.authorize(teamId);
+  if (row.status !== "enabled") throw new ApiError("webhook_disabled", "This webhook endpoint is disabled: a test event would not be delivered. Enable it first.");
   const event = newEvent(teamId, "webhook.test", { webhook_id: row.id, message: "A test event from Vauchflow." }, { endpointId: row.id });
   await ctx.env.DB.batch(eventStatements(ctx.env.DB, [event]));
   dispatchAfterResponse(ctx, [event]);
