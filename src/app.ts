@@ -22,6 +22,7 @@ import { createRouter } from "./routes/openapi";
 import { teamRoutes } from "./routes/teams";
 import { voucherRoutes } from "./routes/vouchers";
 import { webhookRoutes } from "./routes/webhooks";
+import { describeWebhookEvents } from "./routes/webhooks/event-doc";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -64,6 +65,7 @@ export function buildApp() {
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
+  describeWebhookEvents(app);
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Vauchflow API reference" }));
 
   app.options("/v1/vouchers/:code/validate", validatePreflight);
