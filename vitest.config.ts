@@ -19,6 +19,8 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/helpers/setup.ts"],
+      // A real HTTP receiver on 127.0.0.1 for the webhook tests (runs in Node; its address is provided to tests).
+      globalSetup: ["./test/helpers/webhook-receiver.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,
     },

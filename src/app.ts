@@ -23,6 +23,8 @@ import { createRouter } from "./routes/openapi";
 import { reportRoutes } from "./routes/reports";
 import { teamRoutes } from "./routes/teams";
 import { voucherRoutes } from "./routes/vouchers";
+import { webhookRoutes } from "./routes/webhooks";
+import { describeWebhookEvents } from "./routes/webhooks/event-doc";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -65,6 +67,7 @@ export function buildApp() {
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
+  describeWebhookEvents(app);
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Vauchflow API reference" }));
 
   app.options("/v1/vouchers/:code/validate", validatePreflight);
@@ -82,6 +85,7 @@ export function buildApp() {
   app.route("/v1/approval-policy", approvalPolicyRoutes);
   app.route("/v1/reports", reportRoutes);
   app.route("/v1/mcp", mcpRoutes);
+  app.route("/v1/webhooks", webhookRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

@@ -5,12 +5,14 @@ import type { VoucherObject } from "./objects/voucher";
 import type { CampaignObject } from "./objects/campaign";
 import type { AuditEntry } from "./queues/audit";
 import type { AgentOperation } from "./domain/approval-policy";
+import type { WebhookMessage } from "./services/webhook-dispatch";
 
 export interface Env {
   DB: D1Database;
   CREDENTIALS: DurableObjectNamespace<CredentialObject>;
   BULK_QUEUE: Queue;
-  WEBHOOK_QUEUE: Queue;
+  /** Webhook delivery attempts (src/queues/webhooks.ts); its dead-letter queue has a consumer only. */
+  WEBHOOK_QUEUE: Queue<WebhookMessage>;
   AUDIT_QUEUE: Queue<AuditEntry>;
   /** The audit queue's dead-letter queue; its consumer posts entries it still cannot write back to it. */
   AUDIT_DLQ: Queue<AuditEntry>;
@@ -22,7 +24,10 @@ export interface Env {
   JWT_SECRET: string;
   /** HMAC secret of the check every API key carries (lib/api-keys.ts). Changing it invalidates every issued key. */
   KEY_CHECK_SECRET: string;
-  /** Encrypts stored answers that carry a secret (lib/sealing.ts); only 24 h of answers depend on it. */
+  /**
+   * Encrypts what must be kept but not readable at rest (lib/sealing.ts): stored answers that carry a secret (24 h)
+   * and webhook signing secrets (for as long as their endpoint lives: changing it stops every delivery).
+   */
   ENCRYPTION_KEY: string;
   /** Optional override of the PBKDF2 cost for new password hashes (default 100,000, the Workers maximum). */
   PASSWORD_KDF_ITERATIONS?: string;

@@ -3,8 +3,11 @@ import type { Env } from "./env";
 import { type AuditEntry, consumeAudit } from "./queues/audit";
 import { drainAuditDeadLetters } from "./queues/audit-dead-letters";
 import { consumeBulk } from "./queues/bulk";
+import { drainWebhookDeadLetters } from "./queues/webhook-dead-letters";
+import { consumeWebhooks } from "./queues/webhooks";
 import { expireDue } from "./services/approvals";
 import type { BulkMessage } from "./services/bulk";
+import { sweepWebhooks } from "./services/webhook-dispatch";
 
 export { CampaignObject } from "./objects/campaign";
 export { CredentialObject } from "./objects/credential";
@@ -18,10 +21,16 @@ const kindOf = (queue: string) => /^vauchflow-([a-z-]+)-(?:local|staging|product
 
 export default {
   fetch: app.fetch,
-  /** Every minute (wrangler.toml [triggers]): agent approvals nobody decided in time expire by themselves. */
+  /**
+   * Every minute (wrangler.toml [triggers]): agent approvals nobody decided in time expire by themselves; webhook
+   * events no request dispatched (its waitUntil died) are dispatched, and deliveries whose message was lost are
+   * queued again.
+   */
   async scheduled(_controller: ScheduledController, env: Env) {
     const expired = await expireDue(env);
     if (expired > 0) console.log(JSON.stringify({ level: "info", event: "approvals_expired", count: expired }));
+    const swept = await sweepWebhooks(env);
+    if (swept.events > 0 || swept.requeued > 0) console.log(JSON.stringify({ level: "info", event: "webhooks_swept", ...swept }));
   },
   async queue(batch: MessageBatch, env: Env) {
     switch (kindOf(batch.queue)) {
@@ -31,6 +40,10 @@ export default {
         return drainAuditDeadLetters(batch as MessageBatch<AuditEntry>, env);
       case "bulk":
         return consumeBulk(batch as MessageBatch<BulkMessage>, env);
+      case "webhooks":
+        return consumeWebhooks(batch, env);
+      case "webhooks-dlq":
+        return drainWebhookDeadLetters(batch, env);
     }
     // Only a [[queues.consumers]] entry in wrangler.toml sends a queue here, so this one has an entry but no
     // handler. Fail loudly rather than re-queue quietly: the queue retries the batch up to that entry's

@@ -2,10 +2,12 @@
 // are tagged (bulk_job_id, bulk_chunk), and the insert itself is capped at what the chunk still lacks, counted
 // inside the same statement: a redelivered, retried or concurrently delivered chunk can never add extra codes.
 // Codes that collide with existing ones are skipped by the unique index and drawn again.
+import { newEvent } from "../domain/webhook-events";
 import type { Env } from "../env";
 import { type CodePattern, generateCode } from "../lib/code-pattern";
 import { idBody } from "../lib/ids";
-import { type BulkMessage, generatedCount } from "../services/bulk";
+import { type BulkMessage, generatedCount, renderJob } from "../services/bulk";
+import { dispatchSafely, eventStatements } from "../services/webhook-outbox";
 import type { CampaignRow } from "../services/campaign-store";
 import { voucherTemplate } from "../services/vouchers";
 import { schema, database } from "../db/client";
@@ -48,11 +50,29 @@ async function generateChunk(env: Env, message: BulkMessage): Promise<void> {
   }
   const total = await generatedCount(env.DB, job.id);
   if (total >= job.count) {
-    await env.DB.prepare("UPDATE bulk_jobs SET status = 'completed', completed_at = ? WHERE id = ? AND status <> 'completed'").bind(Date.now(), job.id).run();
+    await finishJob(env, job, "completed", null);
     return;
   }
   const have = (await env.DB.prepare("SELECT count(*) AS n FROM vouchers WHERE bulk_job_id = ? AND bulk_chunk = ?").bind(job.id, message.chunk).first<{ n: number }>())?.n ?? 0;
   if (have < size) throw new Error(`chunk ${message.chunk} still lacks ${size - have} codes`);
+}
+
+type JobRow = Parameters<typeof renderJob>[0];
+
+/**
+ * Marks the job completed or failed, with its webhook event in the same transaction, written only if the job was
+ * not in that state already (several chunks may finish or fail at once; a failed job can still complete).
+ */
+async function finishJob(env: Env, job: JobRow, status: "completed" | "failed", error: string | null): Promise<void> {
+  const now = Date.now();
+  const from = status === "completed" ? "status <> 'completed'" : "status NOT IN ('completed', 'failed')";
+  const generated = status === "completed" ? job.count : await generatedCount(env.DB, job.id);
+  const event = newEvent(job.teamId, `bulk_job.${status}`, renderJob({ ...job, status, error, completedAt: now }, generated), { now });
+  await env.DB.batch([
+    ...eventStatements(env.DB, [event], { sql: `EXISTS (SELECT 1 FROM bulk_jobs WHERE id = ? AND ${from})`, params: [job.id] }),
+    env.DB.prepare(`UPDATE bulk_jobs SET status = ?, error = coalesce(?, error), completed_at = ? WHERE id = ? AND status <> 'completed'`).bind(status, error, now, job.id),
+  ]);
+  await dispatchSafely(env, [event.id]);
 }
 
 export async function consumeBulk(batch: MessageBatch<BulkMessage>, env: Env): Promise<void> {
@@ -63,9 +83,8 @@ export async function consumeBulk(batch: MessageBatch<BulkMessage>, env: Env): P
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       if (message.attempts >= MAX_CHUNK_ATTEMPTS) {
-        await env.DB.prepare("UPDATE bulk_jobs SET status = 'failed', error = ?, completed_at = ? WHERE id = ? AND status <> 'completed'")
-          .bind(`Code generation failed: ${reason}`, Date.now(), message.body.jobId)
-          .run();
+        const job = await database(env.DB).select().from(schema.bulkJobs).where(eq(schema.bulkJobs.id, message.body.jobId)).get();
+        if (job) await finishJob(env, job, "failed", `Code generation failed: ${reason}`);
         message.ack();
       } else {
         message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });

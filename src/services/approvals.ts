@@ -1,9 +1,10 @@
 // Agent approvals (API.md §8): an agent key's write that the team's policy holds is stored whole and answered
 // 202; an operator lists and reads them; a secret key or an owner/admin approves (the request runs once, as the
 // agent, through the same verb) or rejects; a scheduled sweep expires what nobody decided in time.
-import { and, desc, eq, lt } from "drizzle-orm";
-import { database, schema } from "../db/client";
+import { and, desc, eq, lt, lte } from "drizzle-orm";
+import { database, schema, statementOf } from "../db/client";
 import { type AgentOperation, decide } from "../domain/approval-policy";
+import { newEvent, type WebhookEvent } from "../domain/webhook-events";
 import { defaultRateLimit } from "../domain/scopes";
 import type { Actor, AgentAction, ServiceContext } from "../env";
 import { ApiError, ApprovalQueued, errorBody } from "../errors";
@@ -14,6 +15,7 @@ import { enqueueAuditEntries } from "../queues/audit";
 import { keyActorOf, requireKeyType, requireScope, requireTeam } from "./access";
 import { OPERATIONS } from "./operations";
 import { teamPolicy } from "./approval-policies";
+import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
 type ApprovalRow = typeof schema.agentApprovals.$inferSelect;
 export type ApprovalStatus = ApprovalRow["status"];
@@ -67,7 +69,9 @@ export async function holdForApproval(ctx: ServiceContext, teamId: string, actio
     reason: null,
     executionResult: null,
   };
-  await database(ctx.env.DB).insert(schema.agentApprovals).values(row);
+  const event = newEvent(teamId, "agent.action.pending_approval", renderApproval(row), { now });
+  await ctx.env.DB.batch([statementOf(ctx.env.DB, database(ctx.env.DB).insert(schema.agentApprovals).values(row)), ...eventStatements(ctx.env.DB, [event])]);
+  dispatchAfterResponse(ctx, [event]);
   throw new ApprovalQueued({ approval_id: row.id, status: "pending_approval", expires_at: iso(row.expiresAt) });
 }
 
@@ -122,21 +126,37 @@ export async function getApproval(ctx: ServiceContext, id: string) {
   return renderApproval(await findApproval(ctx, teamId, id));
 }
 
-/** Moves a pending, unexpired approval to `to`; false when another decision (or the clock) got there first. */
-async function claim(ctx: ServiceContext, teamId: string, id: string, to: "approved" | "rejected", reason: string | null) {
+/**
+ * Moves a pending, unexpired approval to `to`, with its webhook event in the same transaction; null when another
+ * decision (or the clock) got there first. The event is guarded on the very state the update changes.
+ */
+async function claim(ctx: ServiceContext, teamId: string, id: string, to: "approved" | "rejected", reason: string | null): Promise<ApprovalRow | null> {
   const now = Date.now();
-  const result = await ctx.env.DB.prepare(
-    `UPDATE agent_approvals SET status = ?, decided_by = ?, decided_at = ?, reason = ?
-      WHERE id = ? AND team_id = ? AND status = 'pending_approval' AND expires_at > ?`,
-  )
-    .bind(to, decider(ctx.actor), now, reason, id, teamId, now)
-    .run();
-  return result.meta.changes === 1;
+  const row = await findApproval(ctx, teamId, id);
+  if (row.status !== "pending_approval" || row.expiresAt <= now) return null;
+  const decided: ApprovalRow = { ...row, status: to, decidedBy: decider(ctx.actor), decidedAt: now, reason };
+  const event = newEvent(teamId, `agent.action.${to}`, renderApproval(decided), { now });
+  const pending = "id = ? AND team_id = ? AND status = 'pending_approval' AND expires_at > ?";
+  const results = await ctx.env.DB.batch([
+    ...eventStatements(ctx.env.DB, [event], { sql: `EXISTS (SELECT 1 FROM agent_approvals WHERE ${pending})`, params: [id, teamId, now] }),
+    ctx.env.DB.prepare(`UPDATE agent_approvals SET status = ?, decided_by = ?, decided_at = ?, reason = ? WHERE ${pending}`).bind(
+      to,
+      decided.decidedBy,
+      now,
+      reason,
+      id,
+      teamId,
+      now,
+    ),
+  ]);
+  if (results[results.length - 1]?.meta.changes !== 1) return null;
+  dispatchAfterResponse(ctx, [event]);
+  return decided;
 }
 
 async function refuseDecision(ctx: ServiceContext, teamId: string, id: string): Promise<never> {
   const row = await findApproval(ctx, teamId, id);
-  if (row.status === "pending_approval") await expireDue(ctx.env);
+  if (row.status === "pending_approval") dispatchAfterResponse(ctx, (await expireApprovals(ctx.env)).events);
   const status = row.status === "pending_approval" ? "expired" : row.status;
   throw new ApiError("approval_not_pending", `This approval is ${status}: only a pending approval can be decided.`);
 }
@@ -145,8 +165,8 @@ export async function rejectApproval(ctx: ServiceContext, id: string, input: { r
   requireDecider(ctx.actor);
   const teamId = requireTeam(ctx.actor);
   await ctx.authorize(teamId);
-  if (!(await claim(ctx, teamId, id, "rejected", input.reason ?? null))) await refuseDecision(ctx, teamId, id);
-  return renderApproval(await findApproval(ctx, teamId, id));
+  const decided = await claim(ctx, teamId, id, "rejected", input.reason ?? null);
+  return decided ? renderApproval(decided) : refuseDecision(ctx, teamId, id);
 }
 
 export async function approveApproval(ctx: ServiceContext, id: string) {
@@ -154,13 +174,18 @@ export async function approveApproval(ctx: ServiceContext, id: string) {
   const teamId = requireTeam(ctx.actor);
   await ctx.authorize(teamId);
   // One of any number of concurrent approves wins this update; the others are told it is decided.
-  if (!(await claim(ctx, teamId, id, "approved", null))) await refuseDecision(ctx, teamId, id);
-  const row = await findApproval(ctx, teamId, id);
+  const row = (await claim(ctx, teamId, id, "approved", null)) ?? (await refuseDecision(ctx, teamId, id));
   const result = await execute(ctx, row);
-  const status = result.status < 400 ? "executed" : "failed";
+  const done: ApprovalRow = { ...row, status: result.status < 400 ? "executed" : "failed", executionResult: result };
+  // agent.action.executed says the request was run, whatever it answered: data.status is executed or failed.
+  const event = newEvent(teamId, "agent.action.executed", renderApproval(done));
   const t = schema.agentApprovals;
-  await database(ctx.env.DB).update(t).set({ status, executionResult: result }).where(eq(t.id, row.id));
-  return renderApproval({ ...row, status, executionResult: result });
+  await ctx.env.DB.batch([
+    ...eventStatements(ctx.env.DB, [event], { sql: "EXISTS (SELECT 1 FROM agent_approvals WHERE id = ? AND status = 'approved')", params: [row.id] }),
+    statementOf(ctx.env.DB, database(ctx.env.DB).update(t).set({ status: done.status, executionResult: result }).where(eq(t.id, row.id))),
+  ]);
+  dispatchAfterResponse(ctx, [event]);
+  return renderApproval(done);
 }
 
 /** Runs the held request once, as the agent key as it is now: its scopes, its rate limit, revoked or not. */
@@ -216,8 +241,44 @@ async function execute(ctx: ServiceContext, row: ApprovalRow): Promise<{ status:
   return result;
 }
 
-/** The scheduled sweep: every pending approval past its expiry becomes `expired`. */
+/** Approvals expired per transaction: their events and the update go in one batch. */
+const EXPIRE_ROUND = 100;
+
+/**
+ * Every pending approval past its expiry becomes `expired`, with its agent.action.expired event in the same
+ * transaction (each event guarded on its approval still being pending, so a decision that won the race has none).
+ */
+export async function expireApprovals(env: ServiceContext["env"], now = Date.now()): Promise<{ count: number; events: WebhookEvent[] }> {
+  const t = schema.agentApprovals;
+  const events: WebhookEvent[] = [];
+  let count = 0;
+  for (let round = 0; round < 50; round++) {
+    const due = await database(env.DB)
+      .select()
+      .from(t)
+      .where(and(eq(t.status, "pending_approval"), lte(t.expiresAt, now)))
+      .limit(EXPIRE_ROUND);
+    if (due.length === 0) break;
+    const made = due.map((row) => newEvent(row.teamId, "agent.action.expired", renderApproval({ ...row, status: "expired" }), { now }));
+    const stillDue = (a: string) => `${a}status = 'pending_approval' AND ${a}expires_at <= ?`;
+    const results = await env.DB.batch([
+      ...eventStatements(env.DB, made, {
+        sql: `EXISTS (SELECT 1 FROM agent_approvals a WHERE a.id = json_extract(ev.data, '$.id') AND ${stillDue("a.")})`,
+        params: [now],
+      }),
+      env.DB.prepare(`UPDATE agent_approvals SET status = 'expired' WHERE ${stillDue("")} AND id IN (SELECT value FROM json_each(?))`).bind(
+        now,
+        JSON.stringify(due.map((r) => r.id)),
+      ),
+    ]);
+    count += results[results.length - 1]?.meta.changes ?? 0;
+    events.push(...made);
+    if (due.length < EXPIRE_ROUND) break;
+  }
+  return { count, events };
+}
+
+/** The scheduled sweep: expires what is due (its events are dispatched by the webhook sweep that runs next). */
 export async function expireDue(env: ServiceContext["env"], now = Date.now()): Promise<number> {
-  const result = await env.DB.prepare("UPDATE agent_approvals SET status = 'expired' WHERE status = 'pending_approval' AND expires_at <= ?").bind(now).run();
-  return result.meta.changes;
+  return (await expireApprovals(env, now)).count;
 }

@@ -1,9 +1,10 @@
 // Bulk code generation: the request creates a job and enqueues its chunks; a Queue consumer makes the codes
 // (queues/bulk.ts). A job's codes are the vouchers tagged with its id, so progress is counted, never tracked.
 import { and, eq } from "drizzle-orm";
+import { newEvent } from "../domain/webhook-events";
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
-import { database, schema } from "../db/client";
+import { database, schema, statementOf } from "../db/client";
 import { type CodePattern, codeSpace, fits, SPACE_MARGIN } from "../lib/code-pattern";
 import { escapeLike } from "../lib/codes";
 import { csvStream } from "../lib/csv";
@@ -11,6 +12,7 @@ import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { requireScope, requireTeam } from "./access";
 import { findCampaign } from "./campaigns";
+import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
 export const CHUNK_SIZE = 1000;
 export type BulkMessage = { kind: "bulk_chunk"; jobId: string; teamId: string; chunk: number };
@@ -75,7 +77,13 @@ export async function createBulkJob(ctx: ServiceContext, input: { campaign_id: s
   try {
     for (let i = 0; i < messages.length; i += 100) await ctx.env.BULK_QUEUE.sendBatch(messages.slice(i, i + 100));
   } catch (err) {
-    await db.update(schema.bulkJobs).set({ status: "failed", error: "The job could not be queued." }).where(eq(schema.bulkJobs.id, job.id));
+    const failed: JobRow = { ...job, status: "failed", error: "The job could not be queued.", completedAt: Date.now() };
+    const event = newEvent(teamId, "bulk_job.failed", renderJob(failed, 0), { now: failed.completedAt ?? undefined });
+    await ctx.env.DB.batch([
+      statementOf(ctx.env.DB, db.update(schema.bulkJobs).set({ status: "failed", error: failed.error, completedAt: failed.completedAt }).where(eq(schema.bulkJobs.id, job.id))),
+      ...eventStatements(ctx.env.DB, [event]),
+    ]);
+    dispatchAfterResponse(ctx, [event]);
     throw err;
   }
   return renderJob(job, 0);

@@ -1,15 +1,17 @@
 // Campaigns: create, list by status, get with live stats, patch (name, ends_at, budget_cap), pause/resume.
 // The campaign's object is the authority for pause, end date and budget; D1 follows it right after.
 import { and, desc, eq, lt } from "drizzle-orm";
+import { newEvent } from "../domain/webhook-events";
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
-import { database, schema } from "../db/client";
+import { database, schema, statementOf } from "../db/client";
 import { type CodePattern, DEFAULT_PATTERN } from "../lib/code-pattern";
 import { newId } from "../lib/ids";
 import { page } from "../lib/pagination";
 import { requireOnlyFields, requireScope, requireTeam } from "./access";
 import { type CampaignRow, type CampaignStatus, campaignState, renderCampaign, renderStats, statusWhere } from "./campaign-store";
 import type { Discount, Rules } from "./voucher-rules";
+import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
 export type CreateCampaignInput = {
   name: string;
@@ -66,11 +68,14 @@ export async function createCampaign(ctx: ServiceContext, input: CreateCampaignI
     createdAt: now,
     updatedAt: now,
   };
+  const campaign = renderCampaign(row);
   if (!ctx.dryRun) {
-    await database(ctx.env.DB).insert(schema.campaigns).values(row);
+    const event = newEvent(teamId, "campaign.created", campaign, { now });
+    await ctx.env.DB.batch([statementOf(ctx.env.DB, database(ctx.env.DB).insert(schema.campaigns).values(row)), ...eventStatements(ctx.env.DB, [event])]);
+    dispatchAfterResponse(ctx, [event]);
     await campaignStub(ctx, row.id).install(campaignState(row));
   }
-  return renderCampaign(row);
+  return campaign;
 }
 
 export async function findCampaign(ctx: ServiceContext, id: string): Promise<CampaignRow> {
@@ -141,6 +146,13 @@ export async function pauseCampaign(ctx: ServiceContext, id: string, paused: boo
   const state = await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, { paused });
   if (!state) throw new ApiError("not_found", "No campaign with this id.");
   const updatedAt = Date.now();
-  await database(ctx.env.DB).update(schema.campaigns).set({ paused, updatedAt }).where(eq(schema.campaigns.id, row.id));
-  return renderCampaign({ ...row, paused, updatedAt });
+  const campaign = renderCampaign({ ...row, paused, updatedAt });
+  // D1 follows the object; the event goes with D1's change, and only if the row was not in that state already.
+  const event = newEvent(row.teamId, paused ? "campaign.paused" : "campaign.resumed", campaign, { now: updatedAt });
+  await ctx.env.DB.batch([
+    ...eventStatements(ctx.env.DB, [event], { sql: "EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND paused <> ?)", params: [row.id, paused ? 1 : 0] }),
+    statementOf(ctx.env.DB, database(ctx.env.DB).update(schema.campaigns).set({ paused, updatedAt }).where(eq(schema.campaigns.id, row.id))),
+  ]);
+  dispatchAfterResponse(ctx, [event]);
+  return campaign;
 }

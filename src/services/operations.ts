@@ -9,13 +9,14 @@ import { createCustomer } from "./customers";
 import { redeemVoucher, rollbackRedemption, validateVoucher } from "./redemptions";
 import { createVoucher, type CreateVoucherInput, patchVoucher } from "./vouchers";
 import type { RedemptionRequest } from "./voucher-rules";
+import { createWebhook, type CreateWebhookInput, deleteWebhook } from "./webhooks";
 
 type Run = (ctx: ServiceContext, params: Record<string, string>, input: never) => Promise<unknown>;
 export type Operation = { status: number; run: Run };
 
 const param = (params: Record<string, string>, name: string) => params[name] ?? "";
 
-/** The operations that exist today; the rest of AGENT_OPERATIONS arrive with their services (webhooks, erasure). */
+/** The operations that exist today; the rest of AGENT_OPERATIONS arrive with their services (erasure). */
 export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
   create_voucher: { status: 201, run: (ctx, _p, input: CreateVoucherInput) => createVoucher(ctx, input) },
   update_voucher: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchVoucher(ctx, param(p, "code"), input) },
@@ -30,4 +31,14 @@ export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
   update_campaign: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchCampaign(ctx, param(p, "id"), input) },
   pause_campaign: { status: 200, run: (ctx, p, input: { paused: boolean }) => pauseCampaign(ctx, param(p, "id"), input.paused) },
   create_customer: { status: 201, run: (ctx, _p, input: { id: string; metadata?: Record<string, string> }) => createCustomer(ctx, input) },
+  // The approval keeps its result in D1 and shows it on every read: a secret must not be in it. The endpoint is
+  // made with one all the same; whoever needs it rotates it (POST /v1/webhooks/{id}/rotate-secret).
+  create_webhook: {
+    status: 201,
+    run: async (ctx, _p, input: CreateWebhookInput) => {
+      const { secret: _shownOnce, ...endpoint } = await createWebhook(ctx, input);
+      return endpoint;
+    },
+  },
+  delete_webhook: { status: 204, run: async (ctx, p) => (await deleteWebhook(ctx, param(p, "id")), null) },
 };

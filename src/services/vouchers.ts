@@ -1,5 +1,6 @@
 // Vouchers: create (code given or generated), get (authoritative counts from the voucher's object), patch
 // (through the object, which then updates D1), list and CSV export from D1's listing copy.
+import { newEvent } from "../domain/webhook-events";
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { type CodePattern, DEFAULT_PATTERN, generateCode } from "../lib/code-pattern";
@@ -11,6 +12,7 @@ import { requireOnlyFields, requireScope, requireTeam } from "./access";
 import type { CampaignRow } from "./campaign-store";
 import { findCampaign, fullRules } from "./campaigns";
 import type { Discount, Rules, VoucherDefinition } from "./voucher-rules";
+import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
 export type CreateVoucherInput = {
   code?: string;
@@ -108,9 +110,12 @@ export async function createVoucher(ctx: ServiceContext, input: CreateVoucherInp
       if (taken) continue;
       return renderVoucher(snapshot);
     }
-    if (await insertVoucher(ctx, snapshot)) {
+    const voucher = renderVoucher(snapshot);
+    const event = newEvent(teamId, "voucher.created", voucher);
+    if (await insertVoucher(ctx, snapshot, eventStatements(ctx.env.DB, [event], { sql: "EXISTS (SELECT 1 FROM vouchers WHERE id = ?)", params: [id] }))) {
+      dispatchAfterResponse(ctx, [event]);
       await voucherStub(ctx, teamId, definition.code).install(definition, counters);
-      return renderVoucher(snapshot);
+      return voucher;
     }
     if (given) throw new ApiError("duplicate_code");
   }
@@ -118,9 +123,12 @@ export async function createVoucher(ctx: ServiceContext, input: CreateVoucherInp
   throw new ApiError("code_space_too_small", "No free code was found in the campaign's code pattern: it is (nearly) full. Give a code, or widen the pattern.");
 }
 
-/** Inserts the voucher's row; false when the code is already taken in the team. */
-async function insertVoucher(ctx: ServiceContext, { definition: d, counters }: Snapshot): Promise<boolean> {
-  const result = await ctx.env.DB.prepare(
+/**
+ * Inserts the voucher's row and, in the same transaction, `andThen` (its event, guarded on the row existing);
+ * false when the code is already taken in the team.
+ */
+async function insertVoucher(ctx: ServiceContext, { definition: d, counters }: Snapshot, andThen: D1PreparedStatement[]): Promise<boolean> {
+  const insert = ctx.env.DB.prepare(
     `INSERT INTO vouchers (id, team_id, code, campaign_id, type, discount, gift_card_amount, gift_card_balance, currency,
         redemption_limit, per_customer_limit, redemptions_count, rules, starts_at, expires_at, active, metadata, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
@@ -145,9 +153,9 @@ async function insertVoucher(ctx: ServiceContext, { definition: d, counters }: S
       JSON.stringify(d.metadata),
       d.createdAt,
       d.updatedAt,
-    )
-    .run();
-  return result.meta.changes === 1;
+    );
+  const [result] = await ctx.env.DB.batch([insert, ...andThen]);
+  return result?.meta.changes === 1;
 }
 
 export async function getVoucher(ctx: ServiceContext, code: string) {

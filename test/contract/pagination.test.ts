@@ -11,9 +11,11 @@ describe("lists refuse a cursor they did not give out, and parameters sent twice
     const { owner, admin } = await newTeam();
     const customer = `cus-${crypto.randomUUID()}`;
     expect((await call("POST", "/v1/customers", { token: admin.key, body: { id: customer } })).status).toBe(201);
+    const webhook = await call("POST", "/v1/webhooks", { token: admin.key, body: { url: "http://127.0.0.1:9/never-called", events: ["fraud.alert"] } });
+    expect(webhook.status).toBe(201);
     const doc = (await call("GET", "/openapi.json")).body as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> };
     const lists = Object.entries(doc.paths).filter(([, item]) => item.get?.parameters?.some((p) => p.in === "query" && p.name === "cursor"));
-    const ids: Record<string, string> = { teams: owner.teamId, customers: customer, "api-keys": admin.id };
+    const ids: Record<string, string> = { teams: owner.teamId, customers: customer, "api-keys": admin.id, webhooks: webhook.body.id };
     const urls = lists.map(([path]) => path.replace(/\{id\}/, ids[path.split("/")[2]!] ?? "x"));
     return { urls, token: admin.key, ownerToken: owner.accessToken };
   }

@@ -194,9 +194,10 @@ describe("the audit dead-letter consumer", () => {
 describe("a queue without a handler", () => {
   it("fails the delivery loudly instead of re-queueing it quietly", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    const batch = createMessageBatch("vauchflow-webhooks-local", [{ id: "msg-webhook-1", timestamp: new Date(), attempts: 1, body: { kind: "x" } }]);
-    await expect(worker.queue(batch, env)).rejects.toThrow(/No consumer for queue vauchflow-webhooks-local/);
-    expect(loggedLines(errors)).toContainEqual(expect.objectContaining({ event: "queue_without_handler", queue: "vauchflow-webhooks-local", messages: 1 }));
+    // A name of the deployed shape that no case of src/index.ts routes.
+    const batch = createMessageBatch("vauchflow-unrouted-local", [{ id: "msg-unrouted-1", timestamp: new Date(), attempts: 1, body: { kind: "x" } }]);
+    await expect(worker.queue(batch, env)).rejects.toThrow(/No consumer for queue vauchflow-unrouted-local/);
+    expect(loggedLines(errors)).toContainEqual(expect.objectContaining({ event: "queue_without_handler", queue: "vauchflow-unrouted-local", messages: 1 }));
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toEqual([]);

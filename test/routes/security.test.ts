@@ -1,11 +1,13 @@
 // The shared security cases, applied to every authenticated route that exists. POST /v1/vouchers/{code}/validate,
 // which publishable keys may call, has its own cases in voucher-isolation.test.ts.
+import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { addMember, call, createAgentKey, createKey, signUp } from "../helpers/api";
 import { createCampaign, parseCsv, waitForJob } from "../helpers/campaigns";
 import { uniqueId } from "../helpers/guarantees";
 import { describeSecurity, route, type Team } from "../helpers/security";
 import { createVoucher, order, redeemOk } from "../helpers/vouchers";
+import { hookPath, hookUrl } from "../helpers/webhooks";
 
 const keyInTeamA = (team: { owner: { accessToken: string } }) =>
   createKey(team.owner.accessToken, { name: "target", scopes: ["read:vouchers"] }).then((k) => ({ keyId: k.id }));
@@ -31,6 +33,24 @@ const heldApprovalInTeamA = async (team: Team) => {
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return { approvalId: res.body.approval_id as string };
 };
+const webhookInTeamA = async (team: Team) => {
+  const res = await call("POST", "/v1/webhooks", { token: team.admin.key, body: { url: hookUrl(hookPath()), events: ["*"] } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { webhookId: res.body.id as string };
+};
+/** An endpoint of team A with a dead delivery (written straight to D1: the retry route is what is under test). */
+const deadDeliveryInTeamA = async (team: Team) => {
+  const { webhookId } = await webhookInTeamA(team);
+  const [eventId, deliveryId, now] = [`evt_${uniqueUlid()}`, `dlv_${uniqueUlid()}`, Date.now()];
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO webhook_events (id, team_id, type, data, created_at, dispatched_at) VALUES (?, ?, 'webhook.test', '{}', ?, ?)").bind(eventId, team.owner.teamId, now, now),
+    env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, team_id, endpoint_id, event_id, event_type, status, attempt, created_at, updated_at) VALUES (?, ?, ?, ?, 'webhook.test', 'dead', 10, ?, ?)",
+    ).bind(deliveryId, team.owner.teamId, webhookId, eventId, now, now),
+  ]);
+  return { webhookId, deliveryId };
+};
+const uniqueUlid = () => `01JD${Array.from(crypto.getRandomValues(new Uint8Array(22)), (b) => "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[b % 32]).join("")}`;
 const JOB_COUNT = 3;
 /** A bulk job of a few codes in one of team A's campaigns. */
 const bulkJobInTeamA = async (team: Team) => {
@@ -444,6 +464,119 @@ describeSecurity([
     secret: { scope: "read:customers" },
     agent: { scope: "read:customers" },
     user: { allowedRoles: ["viewer"] },
+    targetsResource: true,
+  }),
+
+  route({
+    method: "POST",
+    path: "/v1/webhooks",
+    setup: async () => ({ url: hookUrl(hookPath()) }),
+    url: () => "/v1/webhooks",
+    body: (r) => ({ url: r.url, events: ["voucher.redeemed"] }),
+    ok: 201,
+    answers: (res) => expect(res.body).toMatchObject({ object: "webhook_endpoint", status: "enabled", secret: expect.stringMatching(/^whsec_/) }),
+    secret: { scope: "write:webhooks" },
+    agent: { scope: "write:webhooks", queued: true },
+    user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
+  }),
+  route({
+    method: "GET",
+    path: "/v1/webhooks",
+    setup: webhookInTeamA,
+    url: () => "/v1/webhooks",
+    ok: 200,
+    answers: (res) => expect(JSON.stringify(res.body)).not.toContain("whsec_"),
+    secret: { scope: "read:webhooks" },
+    agent: { scope: "read:webhooks" },
+    user: { allowedRoles: ["viewer"] },
+    listed: (r) => ({ id: r.webhookId }),
+  }),
+  route({
+    method: "GET",
+    path: "/v1/webhooks/{id}",
+    setup: webhookInTeamA,
+    url: (r) => `/v1/webhooks/${r.webhookId}`,
+    ok: 200,
+    answers: (res, r) => {
+      expect(res.body).toMatchObject({ id: r.webhookId, object: "webhook_endpoint" });
+      expect(res.body.secret).toBeUndefined();
+    },
+    secret: { scope: "read:webhooks" },
+    agent: { scope: "read:webhooks" },
+    user: { allowedRoles: ["viewer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "PATCH",
+    path: "/v1/webhooks/{id}",
+    setup: webhookInTeamA,
+    url: (r) => `/v1/webhooks/${r.webhookId}`,
+    body: () => ({ description: "Touched" }),
+    ok: 200,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.webhookId, description: "Touched" }),
+    secret: { scope: "write:webhooks" },
+    agent: { scope: "write:webhooks" },
+    user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/webhooks/{id}",
+    setup: webhookInTeamA,
+    url: (r) => `/v1/webhooks/${r.webhookId}`,
+    ok: 204,
+    secret: { scope: "write:webhooks" },
+    agent: { scope: "write:webhooks", queued: true },
+    user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/webhooks/{id}/rotate-secret",
+    setup: webhookInTeamA,
+    url: (r) => `/v1/webhooks/${r.webhookId}/rotate-secret`,
+    body: () => ({ expire_old_in_seconds: 60 }),
+    ok: 200,
+    answers: (res) => expect(res.body).toMatchObject({ secret: expect.stringMatching(/^whsec_/) }),
+    secret: { scope: "write:webhooks" },
+    agent: { scope: "write:webhooks" },
+    user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/webhooks/{id}/test",
+    setup: webhookInTeamA,
+    url: (r) => `/v1/webhooks/${r.webhookId}/test`,
+    ok: 202,
+    answers: (res, r) => expect(res.body).toMatchObject({ object: "event", type: "webhook.test", data: { webhook_id: r.webhookId } }),
+    secret: { scope: "write:webhooks" },
+    agent: { scope: "write:webhooks" },
+    user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/webhooks/{id}/deliveries",
+    setup: deadDeliveryInTeamA,
+    url: (r) => `/v1/webhooks/${r.webhookId}/deliveries`,
+    ok: 200,
+    answers: (res, r) => expect(res.body.data).toContainEqual(expect.objectContaining({ id: r.deliveryId, webhook_id: r.webhookId })),
+    secret: { scope: "read:webhooks" },
+    agent: { scope: "read:webhooks" },
+    user: { allowedRoles: ["viewer"] },
+    targetsResource: true,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/webhooks/{id}/deliveries/{delivery_id}/retry",
+    setup: deadDeliveryInTeamA,
+    url: (r) => `/v1/webhooks/${r.webhookId}/deliveries/${r.deliveryId}/retry`,
+    ok: 202,
+    answers: (res, r) => expect(res.body).toMatchObject({ id: r.deliveryId, status: "pending" }),
+    secret: { scope: "write:webhooks" },
+    agent: { scope: "write:webhooks" },
+    user: { deniedRoles: ["viewer"], allowedRoles: ["developer"] },
     targetsResource: true,
   }),
 ]);

@@ -1,0 +1,21 @@
+import { rotateWebhookSecret } from "../../services/webhooks";
+import { serviceContext } from "../context";
+import { BEARER, createRouter, defineRoute, errorResponses, jsonContent } from "../openapi";
+import { RotatedSecret, RotateSecretBody, WebhookParams } from "./schema";
+
+const route = defineRoute({
+  operationId: "rotateWebhookSecret",
+  method: "post",
+  path: "/{id}/rotate-secret",
+  tags: ["Webhooks"],
+  summary: "Rotate a webhook endpoint's secret",
+  description:
+    "Needs `write:webhooks`. Answers the new secret, shown this once. Until the old secret expires (`expire_old_in_seconds`, default 86400) every delivery carries two signatures in each header, one per secret; rotating again drops the older one at once.",
+  security: BEARER,
+  request: { params: WebhookParams, body: { required: false, content: { "application/json": { schema: RotateSecretBody } } } },
+  responses: { 200: jsonContent(RotatedSecret, "The new secret"), ...errorResponses(["not_found"]) },
+});
+
+export default createRouter().openapi(route, async (c) =>
+  c.json(await rotateWebhookSecret(serviceContext(c), c.req.valid("param").id, c.req.valid("json") ?? {}), 200),
+);
