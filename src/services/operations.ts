@@ -31,12 +31,15 @@ export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
   update_campaign: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchCampaign(ctx, param(p, "id"), input) },
   pause_campaign: { status: 200, run: (ctx, p, input: { paused: boolean }) => pauseCampaign(ctx, param(p, "id"), input.paused) },
   create_customer: { status: 201, run: (ctx, _p, input: { id: string; metadata?: Record<string, string> }) => createCustomer(ctx, input) },
-  // The approval keeps its result in D1 and shows it on every read: a secret must not be in it. The endpoint is
-  // made with one all the same; whoever needs it rotates it (POST /v1/webhooks/{id}/rotate-secret).
+  // Run from an approval, the result is kept in D1 and shown on every read: the secret must not be in it. The
+  // endpoint is made with one all the same; whoever needs it rotates it (POST /v1/webhooks/{id}/rotate-secret).
+  // A direct call (an MCP tool) shows it once, as REST does.
   create_webhook: {
     status: 201,
     run: async (ctx, _p, input: CreateWebhookInput) => {
-      const { secret: _shownOnce, ...endpoint } = await createWebhook(ctx, input);
+      const created = await createWebhook(ctx, input);
+      if (!ctx.approval) return created;
+      const { secret: _shownOnce, ...endpoint } = created;
       return endpoint;
     },
   },

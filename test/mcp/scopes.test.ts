@@ -10,6 +10,8 @@ const ALL_TODAY = [
   "create_campaign",
   "create_customer",
   "create_voucher",
+  "create_webhook",
+  "delete_webhook",
   "pause_campaign",
   "redeem_voucher",
   "rollback_redemption",

@@ -372,7 +372,7 @@ describe("GET /openapi.json", () => {
       const where = `${method} ${path}`;
       expect(codesAt(500), where).toContain("internal_error");
       // The MCP endpoint answers a malformed JSON-RPC body with a JSON-RPC error object (said in its 400 description).
-      if (op.requestBody && op.operationId !== "mcp") {
+      if (op.requestBody && path !== "/v1/mcp") {
         expect(codesAt(400), where).toEqual(expect.arrayContaining(["invalid_request", "invalid_json"]));
         expect(codesAt(413), where).toContain("payload_too_large");
       }
@@ -395,7 +395,7 @@ describe("GET /openapi.json", () => {
       expect(headers, where).toContain("Vauchflow-Agent-Context");
       if (op.security?.length) expect(codesAt(429), where).toContain("rate_limit_exceeded");
       // POST /v1/mcp refuses the header (400 invalid_header): its tools take an idempotency_key argument instead.
-      if ((method === "post" || method === "patch") && op.operationId !== "mcp") {
+      if ((method === "post" || method === "patch") && path !== "/v1/mcp") {
         expect(codesAt(422), where).toContain("idempotency_key_mismatch");
         expect(codesAt(409), where).toContain("idempotency_key_in_use");
         expect(headers, where).toContain("Idempotency-Key");

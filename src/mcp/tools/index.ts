@@ -1,10 +1,9 @@
-// Every MCP tool, one table per domain. API.md §8 also names get_analytics_overview (read:analytics),
-// create_webhook and delete_webhook (write:webhooks): their services do not exist yet. Each becomes one entry —
-// in an analytics.ts and a webhooks.ts table listed here — when its service lands; the two webhook writes are
-// already agent operations (domain/approval-policy.ts) and run through services/operations.ts once it has them.
+// Every MCP tool, one table per domain. API.md §8 also names get_analytics_overview (read:analytics): it becomes
+// one entry in an analytics.ts table listed here when the analytics service lands.
 import type { Tool } from "../tool";
 import { campaignTools } from "./campaigns";
 import { customerTools } from "./customers";
 import { voucherTools } from "./vouchers";
+import { webhookTools } from "./webhooks";
 
-export const TOOLS: readonly Tool[] = [...campaignTools, ...voucherTools, ...customerTools];
+export const TOOLS: readonly Tool[] = [...campaignTools, ...voucherTools, ...customerTools, ...webhookTools];
