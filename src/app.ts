@@ -12,6 +12,7 @@ import { idempotency } from "./middleware/idempotency";
 import { publishableGate, validatePreflight } from "./middleware/publishable";
 import { requestId } from "./middleware/request-id";
 import { agentApprovalRoutes, approvalPolicyRoutes } from "./routes/agent-approvals";
+import { analyticsRoutes } from "./routes/analytics";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes, publicAuthRoutes } from "./routes/auth";
 import { campaignRoutes } from "./routes/campaigns";
@@ -84,6 +85,7 @@ export function buildApp() {
   app.route("/v1/agent-approvals", agentApprovalRoutes);
   app.route("/v1/approval-policy", approvalPolicyRoutes);
   app.route("/v1/reports", reportRoutes);
+  app.route("/v1/analytics", analyticsRoutes);
   app.route("/v1/mcp", mcpRoutes);
   app.route("/v1/webhooks", webhookRoutes);
 

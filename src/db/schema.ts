@@ -351,3 +351,66 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status IN ('pending', 'failed')`),
   ],
 );
+
+/**
+ * Erased customers (API.md §7): the pseudonym their redemptions carry now, found by a hash of (team, id) — the id
+ * itself is kept nowhere. Redemptions of the id made before `erased_at` that reach D1 later (the ledger stream
+ * trails the checkout) are renamed on arrival; the id registered again after it is a new customer.
+ */
+export const customerErasures = sqliteTable(
+  "customer_erasures",
+  {
+    subjectHash: text("subject_hash").notNull(),
+    teamId: text("team_id").notNull(),
+    pseudonym: text("pseudonym").notNull(),
+    erasedAt: integer("erased_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subjectHash, t.erasedAt] })],
+);
+
+/**
+ * Redemption rollups per (team, campaign, hour of the redemption): kept by the ledger consumer in the same
+ * transaction as the redemption rows, each entry applied once. `redemptions` counts all made in the hour,
+ * `rolled_back` those of them rolled back since, `discount_total` sums the standing ones. `campaign_id` is ''
+ * for vouchers outside campaigns.
+ */
+export const redemptionRollups = sqliteTable(
+  "redemption_rollups",
+  {
+    teamId: text("team_id").notNull(),
+    campaignId: text("campaign_id").notNull(),
+    hour: integer("hour").notNull(),
+    redemptions: integer("redemptions").notNull(),
+    rolledBack: integer("rolled_back").notNull(),
+    discountTotal: integer("discount_total").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.campaignId, t.hour] })],
+);
+
+/** Fraud alerts (API.md §7): one per (team, type, subject, window), its count and last sighting kept current. */
+export const fraudAlerts = sqliteTable(
+  "fraud_alerts",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    type: text("type", { enum: ["customer_velocity", "code_enumeration", "redemption_failure_burst"] }).notNull(),
+    severity: text("severity", { enum: ["low", "medium", "high"] }).notNull(),
+    subject: text("subject").notNull(),
+    windowStart: integer("window_start").notNull(),
+    windowSeconds: integer("window_seconds").notNull(),
+    count: integer("count").notNull(),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+  },
+  (t) => [
+    uniqueIndex("fraud_alerts_window_idx").on(t.teamId, t.type, t.subject, t.windowStart),
+    index("fraud_alerts_team_seen_idx").on(t.teamId, t.lastSeen),
+  ],
+);
+
+/** A team's fraud thresholds; a team without a row has the defaults (src/domain/fraud.ts). */
+export const fraudSettings = sqliteTable("fraud_settings", {
+  teamId: text("team_id").primaryKey(),
+  settings: text("settings", { mode: "json" }).$type<Record<string, { count: number; window_seconds: number }>>().notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

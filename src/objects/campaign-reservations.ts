@@ -38,6 +38,11 @@ export class CampaignReservations {
     );
   }
 
+  /** Erasure: the customer's reservations name the pseudonym from now on. */
+  renameCustomer(customerId: string, pseudonym: string) {
+    this.sql.exec("UPDATE reservations SET customer_id = ? WHERE customer_id = ?", pseudonym, customerId);
+  }
+
   markReleased(key: string) {
     this.sql.exec("UPDATE reservations SET held = 0 WHERE key = ?", key);
   }

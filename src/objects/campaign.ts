@@ -49,6 +49,26 @@ export class CampaignObject extends DurableObject<Env> {
     this.reservations = new CampaignReservations(sql);
   }
 
+  /**
+   * Erasure (API.md §7): the customer's campaign-wide count and reservations move to the pseudonym, so the limit
+   * keeps counting the past redemptions under it while the id itself, registered again, starts afresh.
+   */
+  async eraseCustomer(customerId: string, pseudonym: string): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      const row = sql.exec<{ redemptions: number }>("SELECT redemptions FROM customers WHERE customer_id = ?", customerId).toArray()[0];
+      if (row) {
+        sql.exec(
+          "INSERT INTO customers (customer_id, redemptions) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET redemptions = redemptions + excluded.redemptions",
+          pseudonym,
+          row.redemptions,
+        );
+        sql.exec("DELETE FROM customers WHERE customer_id = ?", customerId);
+      }
+      this.reservations.renameCustomer(customerId, pseudonym);
+    });
+  }
+
   async install(state: CampaignState): Promise<void> {
     if (!this.load()) this.save(state);
   }

@@ -5,6 +5,7 @@ import type { AgentOperation } from "../domain/approval-policy";
 import type { ServiceContext } from "../env";
 import { createBulkJob } from "./bulk";
 import { createCampaign, type CreateCampaignInput, patchCampaign, pauseCampaign } from "./campaigns";
+import { eraseCustomer } from "./customer-erasure";
 import { createCustomer } from "./customers";
 import { redeemVoucher, rollbackRedemption, validateVoucher } from "./redemptions";
 import { createVoucher, type CreateVoucherInput, patchVoucher } from "./vouchers";
@@ -30,6 +31,7 @@ export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
   create_campaign: { status: 201, run: (ctx, _p, input: CreateCampaignInput) => createCampaign(ctx, input) },
   update_campaign: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchCampaign(ctx, param(p, "id"), input) },
   pause_campaign: { status: 200, run: (ctx, p, input: { paused: boolean }) => pauseCampaign(ctx, param(p, "id"), input.paused) },
+  delete_customer: { status: 204, run: async (ctx, p) => (await eraseCustomer(ctx, param(p, "id")), null) },
   create_customer: { status: 201, run: (ctx, _p, input: { id: string; metadata?: Record<string, string> }) => createCustomer(ctx, input) },
   // Run from an approval, the result is kept in D1 and shown on every read: the secret must not be in it. The
   // endpoint is made with one all the same; whoever needs it rotates it (POST /v1/webhooks/{id}/rotate-secret).

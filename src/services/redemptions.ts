@@ -6,6 +6,7 @@ import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type VoucherView } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
+import { noteFailedCode } from "./code-failures";
 import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "./voucher-rules";
 import { voucherStub } from "./vouchers";
 
@@ -46,9 +47,15 @@ export async function validateVoucher(ctx: ServiceContext, code: string, request
   await ctx.authorize(requireTeam(ctx.actor), { operation: "validate_voucher", params: { code }, input: request });
   const { stub, ref } = target(ctx, code);
   const outcome = await stub.validate(ref, request);
-  if (!outcome) throw new ApiError("voucher_not_found");
+  if (!outcome) {
+    noteFailedCode(ctx);
+    throw new ApiError("voucher_not_found");
+  }
   const { voucher: d, evaluation } = outcome;
-  if (!evaluation.ok) return { valid: false as const, code: d.code, reason: evaluation.reason, message: REASON_MESSAGES[evaluation.reason] };
+  if (!evaluation.ok) {
+    noteFailedCode(ctx);
+    return { valid: false as const, code: d.code, reason: evaluation.reason, message: REASON_MESSAGES[evaluation.reason] };
+  }
   const answer = {
     valid: true as const,
     code: d.code,
@@ -76,6 +83,7 @@ export async function redeemVoucher(ctx: ServiceContext, code: string, request: 
   await ctx.authorize(requireTeam(ctx.actor), { operation: "redeem_voucher", params: { code }, input: request });
   const { stub, ref } = target(ctx, code);
   const outcome = await stub.redeem(ref, request, newId("red"));
+  if (!outcome || outcome.kind === "rejected") noteFailedCode(ctx);
   if (!outcome) throw new ApiError("voucher_not_found");
   if (outcome.kind === "duplicate") {
     throw new ApiError("duplicate_redemption", `Order ${request.order.id} already redeemed this voucher.`, [

@@ -15,7 +15,7 @@ export type VoucherFilters = {
   created_before?: string;
 };
 
-const EXHAUSTED = "((redemption_limit IS NOT NULL AND redemptions_count >= redemption_limit) OR (type = 'gift_card' AND gift_card_balance <= 0))";
+export const EXHAUSTED = "((redemption_limit IS NOT NULL AND redemptions_count >= redemption_limit) OR (type = 'gift_card' AND gift_card_balance <= 0))";
 
 function whereClause(teamId: string, f: VoucherFilters, now: number): { sql: string; params: unknown[] } {
   const parts: string[] = [];

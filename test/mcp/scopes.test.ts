@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { addMember, createAgentKey, createKey, newTeam } from "../helpers/api";
 import { callTool, connect, ERAS } from "./client";
 
-const READS = ["get_customer_redemptions", "get_campaign", "get_voucher", "list_campaigns", "list_vouchers"];
+const READS = ["get_analytics_overview", "get_customer_redemptions", "get_campaign", "get_voucher", "list_campaigns", "list_vouchers"];
 const ALL_TODAY = [
   ...READS,
   "create_campaign",

@@ -1,9 +1,9 @@
-// Every MCP tool, one table per domain. API.md §8 also names get_analytics_overview (read:analytics): it becomes
-// one entry in an analytics.ts table listed here when the analytics service lands.
+// Every MCP tool of API.md §8, one table per domain.
 import type { Tool } from "../tool";
+import { analyticsTools } from "./analytics";
 import { campaignTools } from "./campaigns";
 import { customerTools } from "./customers";
 import { voucherTools } from "./vouchers";
 import { webhookTools } from "./webhooks";
 
-export const TOOLS: readonly Tool[] = [...campaignTools, ...voucherTools, ...customerTools, ...webhookTools];
+export const TOOLS: readonly Tool[] = [...campaignTools, ...voucherTools, ...customerTools, ...webhookTools, ...analyticsTools];

@@ -1,0 +1,82 @@
+// DELETE /v1/customers/{id} (API.md §7, GDPR erasure): the profile and metadata are deleted; the customer's
+// redemptions stay for accounting under a random pseudonym, everywhere the id was held — D1's history, approvals,
+// webhook events, the audit log's paths, and the voucher and campaign objects' own storage — so limits keep
+// counting the pseudonym's past redemptions. Afterwards the id is unknown (404) and can be registered again as a
+// new customer. Redemptions made before the erasure that reach D1 later are renamed on arrival (customer_erasures).
+import type { Env, ServiceContext } from "../env";
+import { ApiError } from "../errors";
+import { randomBase62, sha256Hex } from "../lib/crypto";
+import { requireScope, requireTeam } from "./access";
+
+/** What an erased customer's redemptions carry instead of the id: random, so nothing links it back. */
+const newPseudonym = () => `erased_${randomBase62(24)}`;
+
+/** The key an erasure is found by: the id itself is not kept. */
+export const erasureSubject = (teamId: string, customerId: string) => sha256Hex(`${teamId}\n${customerId}`);
+
+/** JSON text columns that may quote the id (bodies, events): the quoted string is replaced wherever it stands. */
+function jsonRewrites(env: Env, teamId: string, id: string, pseudonym: string) {
+  const quoted = JSON.stringify(id);
+  const replacement = JSON.stringify(pseudonym);
+  const rewrite = (table: string, column: string) =>
+    env.DB.prepare(`UPDATE ${table} SET ${column} = replace(${column}, ?1, ?2) WHERE team_id = ?3 AND instr(${column}, ?1) > 0`).bind(quoted, replacement, teamId);
+  return [
+    rewrite("agent_approvals", "body"),
+    rewrite("agent_approvals", "input"),
+    rewrite("agent_approvals", "execution_result"),
+    rewrite("webhook_events", "data"),
+  ];
+}
+
+export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<void> {
+  requireScope(ctx.actor, "write:customers");
+  const teamId = requireTeam(ctx.actor);
+  await ctx.authorize(teamId, { operation: "delete_customer", params: { id } });
+  const { env } = ctx;
+  const exists = await env.DB.prepare("SELECT 1 FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id).first();
+  if (!exists) throw new ApiError("not_found", "No customer with this id.");
+  const pseudonym = newPseudonym();
+  const erasedAt = Date.now();
+
+  // Objects first: once they answer, their own storage (and what they have yet to ship) names the pseudonym.
+  const { results: holders } = await env.DB.prepare(
+    "SELECT DISTINCT code, campaign_id FROM redemptions WHERE team_id = ? AND customer_id = ?",
+  )
+    .bind(teamId, id)
+    .all<{ code: string; campaign_id: string | null }>();
+  await eraseInObjects(env, teamId, id, pseudonym, erasedAt, holders);
+
+  const encodedPath = `/v1/customers/${encodeURIComponent(id)}`;
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO customer_erasures (subject_hash, team_id, pseudonym, erased_at) VALUES (?, ?, ?, ?)").bind(
+      await erasureSubject(teamId, id),
+      teamId,
+      pseudonym,
+      erasedAt,
+    ),
+    env.DB.prepare("DELETE FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id),
+    env.DB.prepare("UPDATE redemptions SET customer_id = ? WHERE team_id = ? AND customer_id = ?").bind(pseudonym, teamId, id),
+    // The audit log keeps the request, not whom it named.
+    env.DB.prepare(
+      "UPDATE audit_log SET path = ? || substr(path, length(?) + 1) WHERE team_id = ? AND (path = ? OR path LIKE ? || '/%')",
+    ).bind(`/v1/customers/${pseudonym}`, encodedPath, teamId, encodedPath, encodedPath),
+    ...jsonRewrites(env, teamId, id, pseudonym),
+  ]);
+}
+
+/** The voucher and campaign objects that hold the customer's redemptions, counts and reservations. */
+async function eraseInObjects(
+  env: Env,
+  teamId: string,
+  id: string,
+  pseudonym: string,
+  erasedAt: number,
+  holders: { code: string; campaign_id: string | null }[],
+) {
+  const codes = [...new Set(holders.map((h) => h.code))];
+  const campaigns = [...new Set(holders.map((h) => h.campaign_id).filter((c): c is string => c !== null))];
+  await Promise.all([
+    ...codes.map((code) => env.VOUCHERS.get(env.VOUCHERS.idFromName(`${teamId}:${code}`)).eraseCustomer(id, pseudonym, erasedAt)),
+    ...campaigns.map((campaignId) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(campaignId)).eraseCustomer(id, pseudonym)),
+  ]);
+}
