@@ -3,6 +3,8 @@ import type { Env } from "./env";
 import { type AuditEntry, consumeAudit } from "./queues/audit";
 import { drainAuditDeadLetters } from "./queues/audit-dead-letters";
 import { consumeBulk } from "./queues/bulk";
+import { consumeLedger } from "./queues/ledger";
+import { drainLedgerDeadLetters } from "./queues/ledger-dead-letters";
 import type { BulkMessage } from "./services/bulk";
 
 export { CampaignObject } from "./objects/campaign";
@@ -25,6 +27,10 @@ export default {
         return drainAuditDeadLetters(batch as MessageBatch<AuditEntry>, env);
       case "bulk":
         return consumeBulk(batch as MessageBatch<BulkMessage>, env);
+      case "ledger":
+        return consumeLedger(batch, env);
+      case "ledger-dlq":
+        return drainLedgerDeadLetters(batch, env);
     }
     // Only a [[queues.consumers]] entry in wrangler.toml sends a queue here, so this one has an entry but no
     // handler. Fail loudly rather than re-queue quietly: the queue retries the batch up to that entry's
