@@ -7,3 +7,20 @@ export function hasColumn(sql: SqlStorage, table: string, column: string): boole
 export function addColumnIfMissing(sql: SqlStorage, table: string, column: string, definition: string) {
   if (!hasColumn(sql, table, column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
 }
+
+/**
+ * Runs `migrate` unless the object's tables are already at `version`, so that a warm start costs one query rather
+ * than a CREATE … IF NOT EXISTS per table and index. `migrate` must be idempotent (it runs again after a crash).
+ */
+export function ensureSchema(sql: SqlStorage, version: number, migrate: () => void) {
+  let current = 0;
+  try {
+    current = sql.exec<{ v: number }>("SELECT version AS v FROM schema_version").one().v;
+  } catch {
+    // No schema_version table yet: a new object, or one from before it existed.
+  }
+  if (current >= version) return;
+  migrate();
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), version INTEGER NOT NULL)");
+  sql.exec("INSERT INTO schema_version (singleton, version) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version", version);
+}

@@ -1,20 +1,32 @@
 // The voucher object's own SQLite tables: its definition, its counters and its redemptions. Writes here commit
 // with the object's answer; D1 learns of them through the outbox (./voucher-outbox.ts), written in the same
 // transaction. A rolled-back redemption keeps `release_pending` until its campaign has taken the budget back.
-// `counters.mirror_version` numbers the changes D1's copy must follow; D1's row keeps the number it shows and
-// refuses an older one, so two writes landing out of order never take D1's copy back.
-import { voucherStateEntry, redemptionEntry } from "../domain/ledger";
+// `counters.mirror_version` numbers the changes D1's copy must follow, and `mirror_shipped` is the last one an
+// accepted send carried: the state ships once per send, not once per change. D1's row keeps the number it shows
+// and refuses an older one, so two writes landing out of order never take D1's copy back.
+import { redemptionEntry } from "../domain/ledger";
 import type { Counters, VoucherDefinition } from "../services/voucher-rules";
 import { addColumnIfMissing, hasColumn } from "./sqlite-schema";
 import type { RedemptionRecord, Snapshot } from "./voucher";
 import type { Outbox } from "./voucher-outbox";
 
+type Mirror = { version: number; shipped: number };
+
 export class VoucherStorage {
-  constructor(private readonly sql: SqlStorage) {
+  /** The counters row's change numbers, once read: every send asks whether the state must go. */
+  private mirror: Mirror | undefined;
+  /** Whether rolled-back redemptions wait on their campaign, once known. */
+  private releases: boolean | undefined;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  migrate() {
+    const sql = this.sql;
     sql.exec("CREATE TABLE IF NOT EXISTS definition (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), data TEXT NOT NULL)");
     sql.exec(`CREATE TABLE IF NOT EXISTS counters (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1), redemptions_count INTEGER NOT NULL, gift_card_balance INTEGER)`);
     addColumnIfMissing(sql, "counters", "mirror_version", "INTEGER NOT NULL DEFAULT 0");
+    addColumnIfMissing(sql, "counters", "mirror_shipped", "INTEGER NOT NULL DEFAULT 0");
     sql.exec(`CREATE TABLE IF NOT EXISTS redemptions (
       id TEXT PRIMARY KEY, customer_id TEXT, order_id TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, record TEXT NOT NULL,
       release_pending INTEGER NOT NULL DEFAULT 0)`);
@@ -25,7 +37,8 @@ export class VoucherStorage {
 
   /**
    * Objects from before the outbox kept their own flags of what D1 lacked (`redemptions.synced`,
-   * `counters.mirror_dirty`): what they still flag moves into the outbox, once, and the flags go.
+   * `counters.mirror_dirty`): the redemptions they still flag move into the outbox, once, and the flags go. Their
+   * state ships with the next send anyway (`mirror_shipped` starts at 0); D1 ignores it if it has it.
    */
   adoptLegacyFlags(outbox: Outbox) {
     if (hasColumn(this.sql, "redemptions", "synced")) {
@@ -34,12 +47,7 @@ export class VoucherStorage {
       this.sql.exec("DROP INDEX IF EXISTS redemptions_unsynced");
       this.sql.exec("ALTER TABLE redemptions DROP COLUMN synced");
     }
-    if (hasColumn(this.sql, "counters", "mirror_dirty")) {
-      const dirty = this.sql.exec<{ d: number }>("SELECT mirror_dirty AS d FROM counters").toArray()[0]?.d === 1;
-      const snapshot = this.load();
-      if (dirty && snapshot) outbox.put(voucherStateEntry(snapshot, this.mirrorVersion()), "voucher_state");
-      this.sql.exec("ALTER TABLE counters DROP COLUMN mirror_dirty");
-    }
+    if (hasColumn(this.sql, "counters", "mirror_dirty")) this.sql.exec("ALTER TABLE counters DROP COLUMN mirror_dirty");
   }
 
   load(): Snapshot | null {
@@ -60,28 +68,47 @@ export class VoucherStorage {
   }
 
   /**
-   * Saves the counters; `mirrored` numbers a change D1's copy must follow and returns its number. `startVersion`
-   * is where numbering starts on the first save: D1's own number when loaded from D1.
+   * Saves the counters; `mirrored` numbers a change D1's copy must follow. `startVersion` is where numbering
+   * starts on the first save: D1's own number when loaded from D1 (which D1 therefore has already).
    */
-  saveCounters(counters: Counters, mirrored: boolean, startVersion = 0): number {
-    const step = mirrored ? 1 : 0;
-    return this.sql
-      .exec<{ v: number }>(
-        `INSERT INTO counters (singleton, redemptions_count, gift_card_balance, mirror_version) VALUES (1, ?, ?, ?)
-         ON CONFLICT (singleton) DO UPDATE SET redemptions_count = excluded.redemptions_count,
-           gift_card_balance = excluded.gift_card_balance, mirror_version = mirror_version + ?
-         RETURNING mirror_version AS v`,
-        counters.redemptionsCount,
-        counters.giftCardBalance,
-        startVersion + step,
-        step,
-      )
-      .one().v;
+  saveCounters(counters: Counters, mirrored: boolean, startVersion = 0) {
+    const now = this.mirrorNumbers() ?? { version: startVersion, shipped: startVersion };
+    const next = { version: now.version + (mirrored ? 1 : 0), shipped: now.shipped };
+    this.sql.exec(
+      `INSERT INTO counters (singleton, redemptions_count, gift_card_balance, mirror_version, mirror_shipped) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (singleton) DO UPDATE SET redemptions_count = excluded.redemptions_count,
+         gift_card_balance = excluded.gift_card_balance, mirror_version = excluded.mirror_version`,
+      counters.redemptionsCount,
+      counters.giftCardBalance,
+      next.version,
+      next.shipped,
+    );
+    this.mirror = next;
   }
 
-  /** The number of the latest change D1's copy must follow. */
-  mirrorVersion(): number {
-    return this.sql.exec<{ v: number }>("SELECT mirror_version AS v FROM counters").toArray()[0]?.v ?? 0;
+  private mirrorNumbers(): Mirror | null {
+    if (this.mirror) return this.mirror;
+    const row = this.sql.exec<{ v: number; s: number }>("SELECT mirror_version AS v, mirror_shipped AS s FROM counters").toArray()[0];
+    if (row) this.mirror = { version: row.v, shipped: row.s };
+    return this.mirror ?? null;
+  }
+
+  /** The number of the latest change if no accepted send has carried its state yet, else null. */
+  unshippedMirrorVersion(): number | null {
+    const m = this.mirrorNumbers();
+    return m && m.version > m.shipped ? m.version : null;
+  }
+
+  markMirrorShipped(version: number) {
+    const m = this.mirrorNumbers();
+    if (!m || version <= m.shipped) return;
+    this.sql.exec("UPDATE counters SET mirror_shipped = ?", version);
+    this.mirror = { ...m, shipped: version };
+  }
+
+  hasPendingReleases(): boolean {
+    this.releases ??= this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM redemptions WHERE release_pending = 1").one().n > 0;
+    return this.releases;
   }
 
   insertRedemption(r: RedemptionRecord) {
@@ -102,6 +129,7 @@ export class VoucherStorage {
       r.campaignId ? 1 : 0,
       r.id,
     );
+    if (r.campaignId) this.releases = true;
   }
 
   findRedemption(id: string): RedemptionRecord | null {
@@ -120,10 +148,13 @@ export class VoucherStorage {
 
   /** Rolled-back redemptions whose campaign has not yet taken the budget back. */
   pendingReleases(): RedemptionRecord[] {
-    return this.sql
+    if (this.releases === false) return [];
+    const pending = this.sql
       .exec<{ record: string }>("SELECT record FROM redemptions WHERE release_pending = 1 ORDER BY id LIMIT 100")
       .toArray()
       .map((r) => JSON.parse(r.record) as RedemptionRecord);
+    this.releases = pending.length > 0;
+    return pending;
   }
 
   markReleased(id: string) {

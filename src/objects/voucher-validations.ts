@@ -1,18 +1,27 @@
 // How many validations the voucher answered, per hour. A validate only counts in memory: a storage write would
 // hold its answer until the write is durable, which is what makes a write cost about 40 % of a call's throughput
-// (BENCHMARKS.md). The counts are folded into the object's storage and its outbox when the outbox ships (within
-// a second); an object reset in between loses at most that second's counts. They feed reports, never a decision.
-import type { Outbox } from "./voucher-outbox";
+// (BENCHMARKS.md). The counts are folded into the object's storage when the outbox ships (within a second); an
+// object reset in between loses at most that second's counts. They feed reports, never a decision.
+// Each hour's running totals ship as a validation_count entry; the consumer keeps the larger total, so a repeated
+// or late message adds nothing.
+import type { LedgerEntry } from "../domain/ledger";
 
 export const HOUR_MS = 60 * 60 * 1000;
-/** Hours kept after they end: an hour's last totals are in the outbox by then, and nothing counts in it again. */
+/** Hours kept after they end: an hour's last totals have shipped by then, and nothing counts in it again. */
 const KEPT_HOURS = 2;
+
+type Totals = { hour: number; validations: number; valid: number };
 
 export class ValidationCounts {
   private pending = new Map<number, { validations: number; valid: number }>();
+  /** Whether stored totals wait to ship, once known. */
+  private unshippedTotals: boolean | undefined;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS validation_counts (hour INTEGER PRIMARY KEY, validations INTEGER NOT NULL, valid INTEGER NOT NULL)");
+  constructor(private readonly sql: SqlStorage) {}
+
+  migrate() {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS validation_counts (
+      hour INTEGER PRIMARY KEY, validations INTEGER NOT NULL, valid INTEGER NOT NULL, shipped INTEGER NOT NULL DEFAULT 0)`);
   }
 
   count(at: number, valid: boolean) {
@@ -23,29 +32,48 @@ export class ValidationCounts {
     this.pending.set(hour, c);
   }
 
-  get waiting(): boolean {
+  /** Counts in memory, not yet folded into storage. */
+  get counting(): boolean {
     return this.pending.size > 0;
   }
 
-  /**
-   * Adds the counts so far to the stored totals and puts each hour's new totals in the outbox (totals, not
-   * increments: the consumer keeps the larger, so a repeated message adds nothing). Call inside a transaction.
-   */
-  fold(outbox: Outbox, voucherId: string, now = Date.now()) {
+  /** Counts not yet folded into storage, or totals not yet shipped. */
+  get waiting(): boolean {
+    this.unshippedTotals ??= this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM validation_counts WHERE shipped = 0").one().n > 0;
+    return this.pending.size > 0 || this.unshippedTotals;
+  }
+
+  /** Adds the counts so far to the stored totals. Call inside a transaction. */
+  fold(now = Date.now()) {
     for (const [hour, c] of this.pending) {
-      const total = this.sql
-        .exec<{ validations: number; valid: number }>(
-          `INSERT INTO validation_counts (hour, validations, valid) VALUES (?, ?, ?)
-           ON CONFLICT (hour) DO UPDATE SET validations = validations + excluded.validations, valid = valid + excluded.valid
-           RETURNING validations, valid`,
-          hour,
-          c.validations,
-          c.valid,
-        )
-        .one();
-      outbox.put({ kind: "validation_count", voucher_id: voucherId, hour, validations: total.validations, valid: total.valid }, `validation_count:${hour}`);
+      this.sql.exec(
+        `INSERT INTO validation_counts (hour, validations, valid, shipped) VALUES (?, ?, ?, 0)
+         ON CONFLICT (hour) DO UPDATE SET validations = validations + excluded.validations, valid = valid + excluded.valid, shipped = 0`,
+        hour,
+        c.validations,
+        c.valid,
+      );
     }
+    if (this.pending.size > 0) this.unshippedTotals = true;
     this.pending.clear();
-    this.sql.exec("DELETE FROM validation_counts WHERE hour < ?", now - KEPT_HOURS * HOUR_MS);
+    this.sql.exec("DELETE FROM validation_counts WHERE hour < ? AND shipped = 1", now - KEPT_HOURS * HOUR_MS);
+  }
+
+  /** The totals D1 has not been sent, as entries. */
+  unshipped(voucherId: string): LedgerEntry[] {
+    if (this.unshippedTotals === false) return [];
+    return this.sql
+      .exec<Totals>("SELECT hour, validations, valid FROM validation_counts WHERE shipped = 0 ORDER BY hour")
+      .toArray()
+      .map((t) => ({ kind: "validation_count", voucher_id: voucherId, hour: t.hour, validations: t.validations, valid: t.valid }));
+  }
+
+  /** Marks totals a send carried, unless they grew since (then they go again with the next). */
+  markShipped(entries: LedgerEntry[]) {
+    for (const e of entries) {
+      if (e.kind !== "validation_count") continue;
+      this.sql.exec("UPDATE validation_counts SET shipped = 1 WHERE hour = ? AND validations = ? AND valid = ?", e.hour, e.validations, e.valid);
+    }
+    if (entries.length > 0) this.unshippedTotals = undefined;
   }
 }

@@ -13,12 +13,16 @@ import { redemptionEntry, voucherStateEntry } from "../domain/ledger";
 import { definitionFromRow, mirrorVersionOf } from "../services/voucher-store";
 import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
 import { Outbox } from "./voucher-outbox";
-import { OutboxShipper } from "./voucher-shipper";
+import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";
 import { VoucherStorage } from "./voucher-storage";
 import { ValidationCounts } from "./voucher-validations";
+import { ensureSchema } from "./sqlite-schema";
 import { ROLLBACK_WINDOW_MS, type RedeemOutcome, type RedemptionRecord, type RedemptionState, type RollbackOutcome, type Snapshot, type ValidateOutcome, type VoucherPatch, type VoucherRef, view } from "./voucher-types";
 
 export * from "./voucher-types";
+
+/** Raised whenever the object's tables change (see the migrate methods). */
+const VOUCHER_SCHEMA_VERSION = 2;
 
 /** A redemption waiting on its campaign's answer: it holds its place so concurrent calls count it. */
 type Hold = { redemptionId: string; orderId: string | null; customerId: string | null; amount: number };
@@ -34,11 +38,25 @@ export class VoucherObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new VoucherStorage(ctx.storage.sql);
-    this.outbox = new Outbox(ctx.storage.sql);
-    this.validations = new ValidationCounts(ctx.storage.sql);
-    ctx.storage.transactionSync(() => this.store.adoptLegacyFlags(this.outbox));
-    this.shipper = new OutboxShipper(ctx, this.outbox, this.validations, () => this.env.LEDGER_QUEUE, () => this.snapshot?.definition ?? null);
+    const sql = ctx.storage.sql;
+    this.store = new VoucherStorage(sql);
+    this.outbox = new Outbox(sql);
+    this.validations = new ValidationCounts(sql);
+    // A quiet voucher's object starts for nearly every call: its tables are checked with one query, not one each.
+    ensureSchema(sql, VOUCHER_SCHEMA_VERSION, () =>
+      ctx.storage.transactionSync(() => {
+        this.store.migrate();
+        this.outbox.migrate();
+        this.validations.migrate();
+        this.store.adoptLegacyFlags(this.outbox);
+      }),
+    );
+    this.shipper = new OutboxShipper(ctx, this.outbox, {
+      queue: () => this.env.LEDGER_QUEUE,
+      voucher: () => this.load()?.definition ?? null,
+      derived: () => this.derivedEntries(),
+      waiting: () => this.store.unshippedMirrorVersion() !== null || this.validations.waiting || this.store.hasPendingReleases(),
+    });
   }
 
   /** Called right after the voucher is created in D1, so the first checkout needs no D1 read. */
@@ -65,7 +83,7 @@ export class VoucherObject extends DurableObject<Env> {
       result = !decision ? { ok: false, reason: "campaign_ended" } : decision.ok ? evaluation : decision;
     }
     this.validations.count(Date.now(), result.ok);
-    this.shipper.schedule();
+    this.shipper.schedule(SHIP_INTERVAL_MS);
     return { ...answer, evaluation: result };
   }
 
@@ -122,7 +140,7 @@ export class VoucherObject extends DurableObject<Env> {
     };
     this.ctx.storage.transactionSync(() => {
       this.store.insertRedemption(redemption);
-      this.outbox.put(redemptionEntry(redemption), `redemption:${redemption.id}`);
+      this.outbox.add(redemptionEntry(redemption), `redemption:${redemption.id}`);
       this.save(def, counters, true);
     });
     await this.shipper.soon();
@@ -186,7 +204,6 @@ export class VoucherObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.shipper.alarmFired();
-    this.load();
     await this.releaseBudgets();
     await this.shipper.ship();
   }
@@ -257,15 +274,31 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   /**
-   * Counters (and, on first save, the definition); `mirrored` marks a change D1's copy must follow: it is numbered
-   * (from `startVersion`, D1's number when the voucher is loaded from D1) and put in the outbox, replacing an
-   * older state still waiting there. Call inside the change's transaction.
+   * Counters (and, on first save, the definition); `mirrored` marks a change D1's copy must follow, numbered from
+   * `startVersion` (D1's number when the voucher is loaded from D1). The state itself joins the next send.
    */
   private save(definition: VoucherDefinition, counters: Counters, mirrored: boolean, startVersion = 0) {
     if (!this.snapshot) this.store.saveDefinition(definition);
-    const version = this.store.saveCounters(counters, mirrored, startVersion);
+    this.store.saveCounters(counters, mirrored, startVersion);
     this.snapshot = { definition, counters };
-    if (mirrored) this.outbox.put(voucherStateEntry(this.snapshot, version), "voucher_state");
+  }
+
+  /** What a send carries besides the outbox: the voucher's state if D1 lacks it, the validation totals so far. */
+  private derivedEntries(): Derived {
+    const snapshot = this.load();
+    if (!snapshot) return { entries: [], accepted: () => {} };
+    // The state in memory is the one numbered `version`: both change together, with no await between.
+    const version = this.store.unshippedMirrorVersion();
+    const state = version === null ? [] : [voucherStateEntry(snapshot, version)];
+    if (this.validations.counting) this.ctx.storage.transactionSync(() => this.validations.fold());
+    const totals = this.validations.unshipped(snapshot.definition.id);
+    return {
+      entries: [...state, ...totals],
+      accepted: () => {
+        if (version !== null) this.store.markMirrorShipped(version);
+        this.validations.markShipped(totals);
+      },
+    };
   }
 
   private load(): Snapshot | null {

@@ -55,7 +55,9 @@ export async function consumeLedger(batch: MessageBatch<unknown>, env: Env): Pro
   }
 
   try {
+    const t0 = Date.now();
     const plan = await writeLedger(env.DB, good.map((p) => p.body));
+    const writeMs = Date.now() - t0;
     for (const p of good) p.message.ack();
     const oldest = Math.min(...good.map((p) => p.body.oldest_at));
     console.log(
@@ -67,6 +69,7 @@ export async function consumeLedger(batch: MessageBatch<unknown>, env: Env): Pro
         entries: plan.entries,
         rows: plan.rows,
         transactions: plan.transactions.length,
+        write_ms: writeMs,
         ...(good.length > 0 ? { lag_ms: Date.now() - oldest } : {}),
         ...(malformed.length > 0 ? { dead_lettered: dead.length } : {}),
       }),

@@ -14,7 +14,10 @@ function build(config: string, outdir: string): string {
   return join(outdir, readdirSync(outdir).find((f) => f.endsWith(".js"))!);
 }
 
-export async function startServers(options: { inspectorPort?: number } = {}) {
+/** A line the API worker logged (console.*), with when the benchmark received it. */
+export type LogLine = { at: number; level: string; message: string };
+
+export async function startServers(options: { inspectorPort?: number; onLog?: (line: LogLine) => void } = {}) {
   const appScript = build("wrangler.toml", join(OUT, "app"));
   const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, "floor"));
   const sqlite = (className: string) => ({ className, useSQLite: true });
@@ -22,6 +25,11 @@ export async function startServers(options: { inspectorPort?: number } = {}) {
     host: "127.0.0.1",
     port: 0,
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+    // The worker's own lines (the queue consumers log one per D1 write): counted by the benchmark, warnings shown.
+    handleStructuredLogs: ({ level, message }) => {
+      options.onLog?.({ at: performance.now(), level, message });
+      if (level === "error" || level === "warn") process.stderr.write(`${message}\n`);
+    },
     workers: [
       {
         name: "vauchflow",

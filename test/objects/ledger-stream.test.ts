@@ -136,13 +136,13 @@ describe("the ledger stream", () => {
     await standInQueue(stub, sent);
     const answers = await Promise.all([...Array.from({ length: 5 }, () => order(5000)), order(1000), order(1500)].map((o) => validate(token, voucher.code, { order: o })));
     expect(answers.map((a) => a.body.valid).filter(Boolean)).toHaveLength(5);
-    // A validate writes nothing and sets no alarm: the counts wait in memory for the next ship.
+    // A validate writes nothing and sets no alarm: the counts wait in memory for the next ship, a second later.
     expect(await outboxSize(stub)).toBe(0);
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBeNull();
     await runInDurableObject(stub, (instance) => instance.alarm());
     const hour = Date.now() - (Date.now() % HOUR_MS);
     const shipped = sent.messages.flatMap((m) => m.entries);
-    expect(shipped).toEqual([{ kind: "validation_count", voucher_id: voucher.id, hour, validations: 7, valid: 5 }]);
+    expect(shipped.at(-1)).toEqual({ kind: "validation_count", voucher_id: voucher.id, hour, validations: 7, valid: 5 });
 
     await deliver(LEDGER, sent.messages);
     await deliver(LEDGER, sent.messages);
@@ -155,7 +155,7 @@ describe("the ledger stream", () => {
     expect(row).toEqual({ validations: 10, valid: 8 });
   });
 
-  it("an object from before the outbox moves what it still owed D1 into the outbox, once, and drops its old flags", async () => {
+  it("an object from before the outbox moves the redemptions it still owed D1 into the outbox, once, and drops its old flags", async () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
     const { teamId, token } = await team();
     const voucher = await createVoucher(token, { discount: { type: "amount", amount_off: 100 }, currency: "EUR" });
@@ -175,8 +175,13 @@ describe("the ledger stream", () => {
       sql.exec("ALTER TABLE counters ADD COLUMN mirror_dirty INTEGER NOT NULL DEFAULT 1");
       const outbox = new Outbox(sql);
       const store = new VoucherStorage(sql);
-      state.storage.transactionSync(() => store.adoptLegacyFlags(outbox));
-      state.storage.transactionSync(() => store.adoptLegacyFlags(outbox));
+      for (let i = 0; i < 2; i++) {
+        state.storage.transactionSync(() => {
+          store.migrate();
+          outbox.migrate();
+          store.adoptLegacyFlags(outbox);
+        });
+      }
       const columns = (table: string) => sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((c) => c.name);
       return {
         entries: sql.exec<{ entry: string }>("SELECT entry FROM outbox ORDER BY seq").toArray().map((r) => JSON.parse(r.entry) as { kind: string; redemption?: { id: string } }),
@@ -184,7 +189,7 @@ describe("the ledger stream", () => {
         counterColumns: columns("counters"),
       };
     });
-    expect(adopted.entries.map((e) => [e.kind, e.redemption?.id ?? null])).toEqual([["redemption", second.body.id], ["voucher_state", null]]);
+    expect(adopted.entries.map((e) => [e.kind, e.redemption?.id ?? null])).toEqual([["redemption", second.body.id]]);
     expect(adopted.redemptionColumns).not.toContain("synced");
     expect(adopted.counterColumns).not.toContain("mirror_dirty");
   });

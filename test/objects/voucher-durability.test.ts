@@ -27,11 +27,14 @@ describe("redemption durability", () => {
 
     const redeemed = await call("POST", "/v1/vouchers/OUTAGE-1/redeem", { token: admin.key, body: { customer_id: "cus-outage", order: { id: "o-1", amount: 5000 } } });
     expect(redeemed.status).toBe(201);
-    // The send is refused: the entries (the redemption, the voucher's new state) stay, and the alarm will try again.
+    // The send is refused: the redemption stays in the outbox, the voucher's new state stays unsent, and the
+    // alarm will try again.
     await runDurableObjectAlarm(stub);
     expect(sent.refused).toBeGreaterThanOrEqual(1);
     expect(sent.messages).toEqual([]);
-    expect(await outboxSize(stub)).toBe(2);
+    expect(await outboxSize(stub)).toBe(1);
+    const mirror = (state: DurableObjectState) => state.storage.sql.exec<{ v: number; s: number }>("SELECT mirror_version AS v, mirror_shipped AS s FROM counters").one();
+    expect(await runInDurableObject(stub, (_i, state) => mirror(state))).toEqual({ v: 1, s: 0 });
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
     expect(await redemptionRows(redeemed.body.id)).toEqual([]);
 
@@ -47,6 +50,9 @@ describe("redemption durability", () => {
     const mirrored = await env.DB.prepare("SELECT redemptions_count FROM vouchers WHERE team_id = ? AND code = 'OUTAGE-1'").bind(owner.teamId).first();
     expect(mirrored).toEqual({ redemptions_count: 1 });
     expect(await outboxSize(stub)).toBe(0);
+    expect(await runInDurableObject(stub, (_i, state) => mirror(state))).toEqual({ v: 1, s: 1 });
+    // Nothing is left waiting, so no alarm will wake the object for it.
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBeNull();
   });
 
   it("D1 failing: the delivery is retried whole, nothing acknowledged; delivered again and again, it is written once", async () => {
