@@ -17,6 +17,9 @@ export class VoucherStorage {
   private mirror: Mirror | undefined;
   /** Whether rolled-back redemptions wait on their campaign, once known. */
   private releases: boolean | undefined;
+  /** Whether validation totals waited to ship when the voucher was loaded. */
+  unshippedTotalsAtLoad: boolean | undefined;
+
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -52,8 +55,17 @@ export class VoucherStorage {
 
   load(): Snapshot | null {
     const def = this.sql.exec<{ data: string }>("SELECT data FROM definition").toArray()[0];
-    const counters = this.sql.exec<{ redemptions_count: number; gift_card_balance: number | null }>("SELECT * FROM counters").toArray()[0];
+    // What the shipper asks about is read here too: a quiet voucher's object prepares each statement it runs.
+    const counters = this.sql
+      .exec<{ redemptions_count: number; gift_card_balance: number | null; mirror_version: number; mirror_shipped: number; releases: number; totals: number }>(
+        `SELECT *, (SELECT count(*) FROM redemptions WHERE release_pending = 1) AS releases,
+                   (SELECT count(*) FROM validation_counts WHERE shipped = 0) AS totals FROM counters`,
+      )
+      .toArray()[0];
     if (!def || !counters) return null;
+    this.mirror ??= { version: counters.mirror_version, shipped: counters.mirror_shipped };
+    this.releases ??= counters.releases > 0;
+    this.unshippedTotalsAtLoad = counters.totals > 0;
     return {
       definition: JSON.parse(def.data) as VoucherDefinition,
       counters: { redemptionsCount: counters.redemptions_count, giftCardBalance: counters.gift_card_balance },
@@ -77,7 +89,7 @@ export class VoucherStorage {
     this.sql.exec(
       `INSERT INTO counters (singleton, redemptions_count, gift_card_balance, mirror_version, mirror_shipped) VALUES (1, ?, ?, ?, ?)
        ON CONFLICT (singleton) DO UPDATE SET redemptions_count = excluded.redemptions_count,
-         gift_card_balance = excluded.gift_card_balance, mirror_version = excluded.mirror_version`,
+         gift_card_balance = excluded.gift_card_balance, mirror_version = excluded.mirror_version, mirror_shipped = excluded.mirror_shipped`,
       counters.redemptionsCount,
       counters.giftCardBalance,
       next.version,
@@ -99,11 +111,13 @@ export class VoucherStorage {
     return m && m.version > m.shipped ? m.version : null;
   }
 
+  /**
+   * An accepted send carried the state numbered `version`. Storage learns it with the next write of the counters:
+   * should the object be reset first, the state is sent once more, which D1 ignores.
+   */
   markMirrorShipped(version: number) {
     const m = this.mirrorNumbers();
-    if (!m || version <= m.shipped) return;
-    this.sql.exec("UPDATE counters SET mirror_shipped = ?", version);
-    this.mirror = { ...m, shipped: version };
+    if (m && version > m.shipped) this.mirror = { ...m, shipped: version };
   }
 
   hasPendingReleases(): boolean {

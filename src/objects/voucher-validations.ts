@@ -24,6 +24,11 @@ export class ValidationCounts {
       hour INTEGER PRIMARY KEY, validations INTEGER NOT NULL, valid INTEGER NOT NULL, shipped INTEGER NOT NULL DEFAULT 0)`);
   }
 
+  /** What the voucher's load learned of stored totals, saving a query of its own. */
+  known(unshipped: boolean | undefined) {
+    this.unshippedTotals ??= unshipped;
+  }
+
   count(at: number, valid: boolean) {
     const hour = at - (at % HOUR_MS);
     const c = this.pending.get(hour) ?? { validations: 0, valid: 0 };
@@ -35,12 +40,6 @@ export class ValidationCounts {
   /** Counts in memory, not yet folded into storage. */
   get counting(): boolean {
     return this.pending.size > 0;
-  }
-
-  /** Counts not yet folded into storage, or totals not yet shipped. */
-  get waiting(): boolean {
-    this.unshippedTotals ??= this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM validation_counts WHERE shipped = 0").one().n > 0;
-    return this.pending.size > 0 || this.unshippedTotals;
   }
 
   /** Adds the counts so far to the stored totals. Call inside a transaction. */
@@ -62,10 +61,9 @@ export class ValidationCounts {
   /** The totals D1 has not been sent, as entries. */
   unshipped(voucherId: string): LedgerEntry[] {
     if (this.unshippedTotals === false) return [];
-    return this.sql
-      .exec<Totals>("SELECT hour, validations, valid FROM validation_counts WHERE shipped = 0 ORDER BY hour")
-      .toArray()
-      .map((t) => ({ kind: "validation_count", voucher_id: voucherId, hour: t.hour, validations: t.validations, valid: t.valid }));
+    const totals = this.sql.exec<Totals>("SELECT hour, validations, valid FROM validation_counts WHERE shipped = 0 ORDER BY hour").toArray();
+    this.unshippedTotals = totals.length > 0;
+    return totals.map((t) => ({ kind: "validation_count", voucher_id: voucherId, hour: t.hour, validations: t.validations, valid: t.valid }));
   }
 
   /** Marks totals a send carried, unless they grew since (then they go again with the next). */

@@ -55,7 +55,9 @@ export class VoucherObject extends DurableObject<Env> {
       queue: () => this.env.LEDGER_QUEUE,
       voucher: () => this.load()?.definition ?? null,
       derived: () => this.derivedEntries(),
-      waiting: () => this.store.unshippedMirrorVersion() !== null || this.validations.waiting || this.store.hasPendingReleases(),
+      alarmNeeded: () => this.store.hasPendingReleases(),
+      unwritten: () => this.outbox.deletionsPending,
+      writeSent: () => this.outbox.writeDeletions(),
     });
   }
 
@@ -205,7 +207,7 @@ export class VoucherObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.shipper.alarmFired();
     await this.releaseBudgets();
-    await this.shipper.ship();
+    await this.shipper.tick();
   }
 
   /** Gives the campaign back the budget of rollbacks it has not taken yet. Never throws. */
@@ -302,7 +304,10 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   private load(): Snapshot | null {
-    this.snapshot ??= this.store.load() ?? undefined;
+    if (!this.snapshot) {
+      this.snapshot = this.store.load() ?? undefined;
+      this.validations.known(this.store.unshippedTotalsAtLoad);
+    }
     return this.snapshot ?? null;
   }
 
