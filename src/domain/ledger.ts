@@ -9,7 +9,7 @@
 // A future kind that adds up (a rollup) follows validation_count: each object sends its own running total, and
 // readers sum over objects. One that happens once (a webhook event) carries its own id and is inserted or ignored.
 import { z } from "zod";
-import type { RedemptionRecord, Snapshot } from "../objects/voucher";
+import type { Counters, VoucherDefinition } from "../services/voucher-rules";
 
 export const LEDGER_FORMAT = 1;
 
@@ -61,6 +61,7 @@ const message = z.object({
 });
 
 export type LedgerEntry = z.infer<typeof entry>;
+export type LedgerRedemption = z.infer<typeof redemption>;
 export type LedgerMessage = z.infer<typeof message>;
 export type VoucherStateEntry = Extract<LedgerEntry, { kind: "voucher_state" }>;
 export type ValidationCountEntry = Extract<LedgerEntry, { kind: "validation_count" }>;
@@ -72,7 +73,7 @@ export function parseLedgerMessage(body: unknown): { ok: true; message: LedgerMe
   return { ok: false, error: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
 }
 
-export const redemptionEntry = (r: RedemptionRecord): LedgerEntry => ({ kind: "redemption", redemption: r });
+export const redemptionEntry = (r: LedgerRedemption): LedgerEntry => ({ kind: "redemption", redemption: r });
 
 /**
  * Past this size an entry could not travel in one message (at most 128 KB). Only a redemption can grow so large
@@ -87,7 +88,7 @@ export function fitEntry(e: LedgerEntry): LedgerEntry {
   return { kind: "redemption", redemption: { ...e.redemption, order: { ...order, items_omitted: Array.isArray(items) ? items.length : 0 } } };
 }
 
-export const voucherStateEntry = ({ definition: d, counters }: Snapshot, version: number): LedgerEntry => ({
+export const voucherStateEntry = ({ definition: d, counters }: { definition: VoucherDefinition; counters: Counters }, version: number): LedgerEntry => ({
   kind: "voucher_state",
   voucher_id: d.id,
   version,

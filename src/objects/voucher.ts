@@ -3,7 +3,8 @@
 // gift-card balance and duplicate order ids are checked and updated in one synchronous step.
 // A redemption is durable when the object answers. What the rest of the system must learn of it (D1's history,
 // listing copy and reports) is written to the object's outbox in the same transaction, and shipped to the ledger
-// queue about a second later, many entries to a send (./voucher-outbox.ts, src/domain/ledger.ts).
+// queue at once, or a second after its previous send, many entries to a send (./voucher-shipper.ts,
+// src/domain/ledger.ts).
 // A campaign voucher also asks its campaign's object: check on validate, reserve (budget, campaign-wide customer
 // count, pause, end) on redeem, release on rollback (retried by the alarm if the campaign cannot be reached);
 // the campaign asks back (redemptionStates) about reservations it has not seen committed, to give back lost ones.

@@ -40,8 +40,6 @@ export async function consumeAudit(batch: MessageBatch<AuditEntry>, env: Env): P
   try {
     await writeAuditEntries(env, batch.messages.map((m) => m.body));
     batch.ackAll();
-    // One line per D1 write transaction: with the ledger's, what `npm run bench` counts as D1's write load.
-    console.log(JSON.stringify({ level: "info", event: "audit_written", queue: batch.queue, messages: batch.messages.length }));
   } catch (err) {
     console.error(
       JSON.stringify({

@@ -6,8 +6,7 @@
 import type { Env } from "../env";
 import { parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
-import { d1Answers, errorText } from "./ledger";
-import { writeLedger } from "./ledger-writes";
+import { d1Answers, errorText, writeLedger } from "./ledger";
 
 export const LEDGER_DEAD_LETTER_RETRY_DELAY_S = 300;
 /** Deliveries here after which a message D1 still refuses, while answering, is parked instead of retried. */

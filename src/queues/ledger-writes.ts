@@ -101,10 +101,13 @@ function chunks(rows: Row[]): { json: string; count: number }[] {
   return out;
 }
 
-export type LedgerPlan = { transactions: { statements: D1PreparedStatement[]; rows: number }[]; entries: number; rows: number };
+/** What the plan needs of D1's binding (its statements are D1's; `npm run bench:capacity` runs them on SQLite). */
+export type Preparer<S> = { prepare(sql: string): { bind(json: string): S } };
+
+export type LedgerPlan<S> = { transactions: { statements: S[]; rows: number }[]; entries: number; rows: number };
 
 /** The D1 transactions that write these messages: usually one. */
-export function planLedgerWrites(db: D1Database, messages: readonly LedgerMessage[]): LedgerPlan {
+export function planLedgerWrites<S>(db: Preparer<S>, messages: readonly LedgerMessage[]): LedgerPlan<S> {
   const merged = new Map<TargetName, Map<string, Row>>();
   let entries = 0;
   for (const m of messages) {
@@ -117,8 +120,8 @@ export function planLedgerWrites(db: D1Database, messages: readonly LedgerMessag
       }
     }
   }
-  const transactions: LedgerPlan["transactions"] = [];
-  let current: LedgerPlan["transactions"][number] = { statements: [], rows: 0 };
+  const transactions: LedgerPlan<S>["transactions"] = [];
+  let current: LedgerPlan<S>["transactions"][number] = { statements: [], rows: 0 };
   let total = 0;
   for (const [target, rows] of merged) {
     for (const { json, count } of chunks([...rows.values()])) {
@@ -133,11 +136,4 @@ export function planLedgerWrites(db: D1Database, messages: readonly LedgerMessag
   }
   if (current.rows > 0) transactions.push(current);
   return { transactions, entries, rows: total };
-}
-
-/** Writes the messages; throws if any transaction fails (those before it stay written: rewriting them is harmless). */
-export async function writeLedger(db: D1Database, messages: readonly LedgerMessage[]): Promise<LedgerPlan> {
-  const plan = planLedgerWrites(db, messages);
-  for (const t of plan.transactions) await db.batch(t.statements);
-  return plan;
 }

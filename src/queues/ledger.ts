@@ -6,7 +6,14 @@
 import type { Env } from "../env";
 import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
-import { writeLedger } from "./ledger-writes";
+import { type LedgerPlan, planLedgerWrites } from "./ledger-writes";
+
+/** Writes the messages; throws if any transaction fails (those before it stay written: rewriting them is harmless). */
+export async function writeLedger(db: D1Database, messages: readonly LedgerMessage[]): Promise<LedgerPlan<D1PreparedStatement>> {
+  const plan = planLedgerWrites(db, messages);
+  for (const t of plan.transactions) await db.batch(t.statements);
+  return plan;
+}
 
 /** A message that failed on its own this many times, while the others of its deliveries were written, is poison. */
 export const POISON_AFTER_ATTEMPTS = 3;

@@ -37,17 +37,24 @@ export const voucherObject = (teamId: string, code: string) => env.VOUCHERS.get(
 
 /**
  * Reads until `done` holds, running the voucher objects' pending alarms (which ship their outboxes to the ledger
- * queue, whose consumer writes D1) before each try. Bounded: about 5 s, then the last value is returned so the
- * test's own assertion fails with it.
+ * queue, whose consumer writes D1) between tries. A read that throws (say, a 404 for a customer D1 has not yet
+ * registered) counts as not done. Bounded: about 5 s, then the last value is returned (or the last error thrown)
+ * so the test's own assertion fails with it.
  */
 export async function flushedRead<T>(objects: { teamId: string; code: string }[], read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 100 && !done(value); i++) {
+  let last: { value: T } | { error: unknown } = { error: new Error("never read") };
+  for (let i = 0; i < 100; i++) {
+    try {
+      last = { value: await read() };
+      if (done(last.value)) return last.value;
+    } catch (error) {
+      last = { error };
+    }
     for (const o of objects) await runDurableObjectAlarm(voucherObject(o.teamId, o.code));
     await sleep(50);
-    value = await read();
   }
-  return value;
+  if ("error" in last) throw last.error;
+  return last.value;
 }
 
 type Held = { version: number; redemptions: string[] };
