@@ -1,5 +1,6 @@
-// D1's write transactions, counted from the lines the queue consumers log, one per transaction they commit:
-// `ledger_written` (the ledger stream, with its rows and its lag) and `audit_written` (the audit log).
+// D1's write transactions, counted from log lines: the ledger consumer's `ledger_written` (its transactions,
+// rows and lag) and Miniflare's queue broker's `QUEUE vauchflow-audit-local n/m` (one per audit delivery, which
+// the audit consumer writes in one transaction).
 import type { LogLine } from "./server.ts";
 
 type Write = { at: number; kind: "ledger" | "audit"; transactions: number; messages: number; rows: number; lagMs: number | null };
@@ -10,8 +11,12 @@ export class D1Writes {
   private writes: Write[] = [];
 
   readonly onLog = (line: LogLine) => {
-    if (process.env.SHOW_LEDGER && line.message.includes("ledger_written")) console.log(line.message);
-    if (!line.message.includes("_written")) return;
+    const audit = /^QUEUE vauchflow-audit-local (\d+)\/(\d+)/.exec(line.message);
+    if (audit) {
+      if (Number(audit[1]) > 0) this.writes.push({ at: line.at, kind: "audit", transactions: 1, messages: Number(audit[1]), rows: Number(audit[1]), lagMs: null });
+      return;
+    }
+    if (!line.message.includes("ledger_written")) return;
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(line.message.slice(line.message.indexOf("{"))) as Record<string, unknown>;
@@ -20,14 +25,22 @@ export class D1Writes {
     }
     if (parsed.event === "ledger_written" && Number(parsed.transactions) > 0) {
       this.writes.push({ at: line.at, kind: "ledger", transactions: Number(parsed.transactions), messages: Number(parsed.messages), rows: Number(parsed.rows), lagMs: typeof parsed.lag_ms === "number" ? parsed.lag_ms : null });
-    } else if (parsed.event === "audit_written") {
-      this.writes.push({ at: line.at, kind: "audit", transactions: 1, messages: Number(parsed.messages), rows: Number(parsed.messages), lagMs: null });
     }
   };
 
-  /** Write transactions per second between two moments (performance.now()). */
-  between(start: number, end: number): D1Load {
-    const seconds = (end - start) / 1000;
+  /** Waits until the consumers have written for a while nothing new (at most 20 s): the load's writes have landed. */
+  async settled(quietMs = 2_000): Promise<number> {
+    const started = performance.now();
+    for (;;) {
+      const last = this.writes.at(-1)?.at ?? 0;
+      const now = performance.now();
+      if (now - Math.max(last, started) >= quietMs || now - started > 20_000) return Math.max(last, started);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Write transactions between two moments (performance.now()), per second of `seconds` (the load's duration). */
+  between(start: number, end: number, seconds = (end - start) / 1000): D1Load {
     const inside = this.writes.filter((w) => w.at >= start && w.at < end);
     const ledger = inside.filter((w) => w.kind === "ledger");
     const transactions = ledger.reduce((n, w) => n + w.transactions, 0);
