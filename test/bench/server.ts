@@ -22,8 +22,11 @@ export type LogLine = { at: number; level: string; message: string };
  * delivery, which is how the benchmark counts the audit consumer's D1 transactions (one per delivery).
  */
 class ForwardingLog extends Log {
-  constructor(private readonly onLine: (line: LogLine) => void) {
+  private readonly onLine: (line: LogLine) => void;
+
+  constructor(onLine: (line: LogLine) => void) {
     super(LogLevel.INFO);
+    this.onLine = onLine;
   }
 
   override logWithLevel(level: LogLevel, message: string) {
