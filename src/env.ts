@@ -6,6 +6,7 @@ import type { CampaignObject } from "./objects/campaign";
 import type { AuditEntry } from "./queues/audit";
 import type { AgentOperation } from "./domain/approval-policy";
 import type { WebhookMessage } from "./services/webhook-dispatch";
+import type { LedgerMessage } from "./domain/ledger";
 
 export interface Env {
   DB: D1Database;
@@ -16,6 +17,10 @@ export interface Env {
   AUDIT_QUEUE: Queue<AuditEntry>;
   /** The audit queue's dead-letter queue; its consumer posts entries it still cannot write back to it. */
   AUDIT_DLQ: Queue<AuditEntry>;
+  /** The ledger stream: the voucher objects' outboxes ship here, and its consumer writes D1 (src/queues/ledger.ts). */
+  LEDGER_QUEUE: Queue<LedgerMessage>;
+  /** The ledger queue's dead-letter queue: messages that could not be written; drained by src/queues/ledger-dead-letters.ts. */
+  LEDGER_DLQ: Queue<unknown>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyObject>;
   VOUCHERS: DurableObjectNamespace<VoucherObject>;
   CAMPAIGNS: DurableObjectNamespace<CampaignObject>;

@@ -6,6 +6,8 @@ import { consumeBulk } from "./queues/bulk";
 import { drainWebhookDeadLetters } from "./queues/webhook-dead-letters";
 import { consumeWebhooks } from "./queues/webhooks";
 import { expireDue } from "./services/approvals";
+import { consumeLedger } from "./queues/ledger";
+import { drainLedgerDeadLetters } from "./queues/ledger-dead-letters";
 import type { BulkMessage } from "./services/bulk";
 import { sweepWebhooks } from "./services/webhook-dispatch";
 
@@ -44,6 +46,10 @@ export default {
         return consumeWebhooks(batch, env);
       case "webhooks-dlq":
         return drainWebhookDeadLetters(batch, env);
+      case "ledger":
+        return consumeLedger(batch, env);
+      case "ledger-dlq":
+        return drainLedgerDeadLetters(batch, env);
     }
     // Only a [[queues.consumers]] entry in wrangler.toml sends a queue here, so this one has an entry but no
     // handler. Fail loudly rather than re-queue quietly: the queue retries the batch up to that entry's

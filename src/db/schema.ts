@@ -414,3 +414,32 @@ export const fraudSettings = sqliteTable("fraud_settings", {
   settings: text("settings", { mode: "json" }).$type<Record<string, { count: number; window_seconds: number }>>().notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Validations each voucher answered per hour (`hour`: the hour's start, ms). Written from the ledger stream: each
+ * voucher object sends its running totals for the hour, and the larger total wins, so a repeated message adds nothing.
+ */
+export const voucherValidations = sqliteTable(
+  "voucher_validations",
+  {
+    teamId: text("team_id").notNull(),
+    voucherId: text("voucher_id").notNull(),
+    hour: integer("hour").notNull(),
+    validations: integer("validations").notNull(),
+    valid: integer("valid").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.voucherId, t.hour] })],
+);
+
+/**
+ * Ledger messages the dead-letter consumer could not write after its retries while D1 was answering: kept here,
+ * whole, to be seen and replayed (README.md "The ledger stream"), rather than retried forever.
+ */
+export const ledgerDeadLetters = sqliteTable("ledger_dead_letters", {
+  messageId: text("message_id").primaryKey(),
+  source: text("source"),
+  body: text("body").notNull(),
+  error: text("error").notNull(),
+  attempts: integer("attempts").notNull(),
+  parkedAt: integer("parked_at").notNull(),
+});

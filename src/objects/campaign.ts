@@ -25,7 +25,8 @@ export type CampaignAsk = { customerId: string | null; amount: number };
 
 /**
  * How long a reservation's redemption has to commit before the campaign checks on it: a commit follows its reserve
- * within milliseconds and reaches D1 within about a second, so only a lost one is still unknown by then.
+ * within milliseconds and reaches D1 through the ledger stream within a few seconds, so only a lost one is still
+ * unknown by then.
  */
 export const RESERVATION_SETTLE_MS = 30_000;
 /** At most this many reservations per look at D1 (its bound-parameter limit is 100). */

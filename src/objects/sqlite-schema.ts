@@ -1,6 +1,26 @@
 // Objects migrate their tables in the constructor. CREATE TABLE IF NOT EXISTS leaves an older table as it was,
 // so a column added later is added here, once, to objects created before it.
+export function hasColumn(sql: SqlStorage, table: string, column: string): boolean {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?", table, column).one().n > 0;
+}
+
 export function addColumnIfMissing(sql: SqlStorage, table: string, column: string, definition: string) {
-  const present = sql.exec<{ n: number }>("SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?", table, column).one().n > 0;
-  if (!present) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  if (!hasColumn(sql, table, column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+}
+
+/**
+ * Runs `migrate` unless the object's tables are already at `version`, so that a warm start costs one query rather
+ * than a CREATE … IF NOT EXISTS per table and index. `migrate` must be idempotent (it runs again after a crash).
+ */
+export function ensureSchema(sql: SqlStorage, version: number, migrate: () => void) {
+  let current = 0;
+  try {
+    current = sql.exec<{ v: number }>("SELECT version AS v FROM schema_version").one().v;
+  } catch {
+    // No schema_version table yet: a new object, or one from before it existed.
+  }
+  if (current >= version) return;
+  migrate();
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), version INTEGER NOT NULL)");
+  sql.exec("INSERT INTO schema_version (singleton, version) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version", version);
 }

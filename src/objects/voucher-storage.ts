@@ -1,32 +1,71 @@
-// The voucher object's own SQLite tables. Writes here commit with the object's answer; D1 learns of them later:
-// every redemption row carries `synced` (0 until D1 has it) and `release_pending` (a rollback whose budget the
-// campaign has not yet taken back), and `counters.mirror_dirty` marks a definition or counter change D1 lacks.
-// Those flags are the outbox: no separate event table, so a redemption costs two small writes.
-// `counters.mirror_version` numbers those changes; D1's row keeps the number it shows and refuses an older one,
-// so two flushes landing out of order never take D1's copy back.
+// The voucher object's own SQLite tables: its definition, its counters and its redemptions. Writes here commit
+// with the object's answer; D1 learns of them through the outbox (./voucher-outbox.ts), written in the same
+// transaction. A rolled-back redemption keeps `release_pending` until its campaign has taken the budget back.
+// `counters.mirror_version` numbers the changes D1's copy must follow, and `mirror_shipped` is the last one an
+// accepted send carried: the state ships once per send, not once per change. D1's row keeps the number it shows
+// and refuses an older one, so two writes landing out of order never take D1's copy back.
+import { redemptionEntry } from "../domain/ledger";
 import type { Counters, VoucherDefinition } from "../services/voucher-rules";
-import { addColumnIfMissing } from "./sqlite-schema";
+import { addColumnIfMissing, hasColumn } from "./sqlite-schema";
 import type { RedemptionRecord, Snapshot } from "./voucher";
+import type { Outbox } from "./voucher-outbox";
+
+type Mirror = { version: number; shipped: number };
 
 export class VoucherStorage {
-  constructor(private readonly sql: SqlStorage) {
+  /** The counters row's change numbers, once read: every send asks whether the state must go. */
+  private mirror: Mirror | undefined;
+  /** Whether rolled-back redemptions wait on their campaign, once known. */
+  private releases: boolean | undefined;
+  /** Whether validation totals waited to ship when the voucher was loaded. */
+  unshippedTotalsAtLoad: boolean | undefined;
+
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  migrate() {
+    const sql = this.sql;
     sql.exec("CREATE TABLE IF NOT EXISTS definition (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), data TEXT NOT NULL)");
     sql.exec(`CREATE TABLE IF NOT EXISTS counters (
-      singleton INTEGER PRIMARY KEY CHECK (singleton = 1), redemptions_count INTEGER NOT NULL, gift_card_balance INTEGER,
-      mirror_dirty INTEGER NOT NULL DEFAULT 0)`);
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1), redemptions_count INTEGER NOT NULL, gift_card_balance INTEGER)`);
     addColumnIfMissing(sql, "counters", "mirror_version", "INTEGER NOT NULL DEFAULT 0");
+    addColumnIfMissing(sql, "counters", "mirror_shipped", "INTEGER NOT NULL DEFAULT 0");
     sql.exec(`CREATE TABLE IF NOT EXISTS redemptions (
       id TEXT PRIMARY KEY, customer_id TEXT, order_id TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, record TEXT NOT NULL,
-      synced INTEGER NOT NULL DEFAULT 0, release_pending INTEGER NOT NULL DEFAULT 0)`);
+      release_pending INTEGER NOT NULL DEFAULT 0)`);
     sql.exec("CREATE INDEX IF NOT EXISTS redemptions_customer ON redemptions (customer_id, status)");
     sql.exec("CREATE INDEX IF NOT EXISTS redemptions_order ON redemptions (order_id, status)");
-    sql.exec("CREATE INDEX IF NOT EXISTS redemptions_unsynced ON redemptions (synced) WHERE synced = 0");
+    sql.exec("CREATE INDEX IF NOT EXISTS redemptions_release_pending ON redemptions (id) WHERE release_pending = 1");
+  }
+
+  /**
+   * Objects from before the outbox kept their own flags of what D1 lacked (`redemptions.synced`,
+   * `counters.mirror_dirty`): the redemptions they still flag move into the outbox, once, and the flags go. Their
+   * state ships with the next send anyway (`mirror_shipped` starts at 0); D1 ignores it if it has it.
+   */
+  adoptLegacyFlags(outbox: Outbox) {
+    if (hasColumn(this.sql, "redemptions", "synced")) {
+      const rows = this.sql.exec<{ id: string; record: string }>("SELECT id, record FROM redemptions WHERE synced = 0 ORDER BY id").toArray();
+      for (const r of rows) outbox.put(redemptionEntry(JSON.parse(r.record) as RedemptionRecord), `redemption:${r.id}`);
+      this.sql.exec("DROP INDEX IF EXISTS redemptions_unsynced");
+      this.sql.exec("ALTER TABLE redemptions DROP COLUMN synced");
+    }
+    if (hasColumn(this.sql, "counters", "mirror_dirty")) this.sql.exec("ALTER TABLE counters DROP COLUMN mirror_dirty");
   }
 
   load(): Snapshot | null {
     const def = this.sql.exec<{ data: string }>("SELECT data FROM definition").toArray()[0];
-    const counters = this.sql.exec<{ redemptions_count: number; gift_card_balance: number | null }>("SELECT * FROM counters").toArray()[0];
+    // What the shipper asks about is read here too: a quiet voucher's object prepares each statement it runs.
+    const counters = this.sql
+      .exec<{ redemptions_count: number; gift_card_balance: number | null; mirror_version: number; mirror_shipped: number; releases: number; totals: number }>(
+        `SELECT *, (SELECT count(*) FROM redemptions WHERE release_pending = 1) AS releases,
+                   (SELECT count(*) FROM validation_counts WHERE shipped = 0) AS totals FROM counters`,
+      )
+      .toArray()[0];
     if (!def || !counters) return null;
+    this.mirror ??= { version: counters.mirror_version, shipped: counters.mirror_shipped };
+    this.releases ??= counters.releases > 0;
+    this.unshippedTotalsAtLoad = counters.totals > 0;
     return {
       definition: JSON.parse(def.data) as VoucherDefinition,
       counters: { redemptionsCount: counters.redemptions_count, giftCardBalance: counters.gift_card_balance },
@@ -40,24 +79,50 @@ export class VoucherStorage {
     );
   }
 
-  /** `startVersion` is where numbering starts on the first save: D1's own number when loaded from D1. */
-  saveCounters(counters: Counters, mirrorDirty: boolean, startVersion = 0) {
-    const dirty = mirrorDirty ? 1 : 0;
+  /**
+   * Saves the counters; `mirrored` numbers a change D1's copy must follow. `startVersion` is where numbering
+   * starts on the first save: D1's own number when loaded from D1 (which D1 therefore has already).
+   */
+  saveCounters(counters: Counters, mirrored: boolean, startVersion = 0) {
+    const now = this.mirrorNumbers() ?? { version: startVersion, shipped: startVersion };
+    const next = { version: now.version + (mirrored ? 1 : 0), shipped: now.shipped };
     this.sql.exec(
-      `INSERT INTO counters (singleton, redemptions_count, gift_card_balance, mirror_dirty, mirror_version) VALUES (1, ?, ?, ?, ?)
+      `INSERT INTO counters (singleton, redemptions_count, gift_card_balance, mirror_version, mirror_shipped) VALUES (1, ?, ?, ?, ?)
        ON CONFLICT (singleton) DO UPDATE SET redemptions_count = excluded.redemptions_count,
-         gift_card_balance = excluded.gift_card_balance, mirror_dirty = max(mirror_dirty, excluded.mirror_dirty),
-         mirror_version = mirror_version + excluded.mirror_dirty`,
+         gift_card_balance = excluded.gift_card_balance, mirror_version = excluded.mirror_version, mirror_shipped = excluded.mirror_shipped`,
       counters.redemptionsCount,
       counters.giftCardBalance,
-      dirty,
-      startVersion + dirty,
+      next.version,
+      next.shipped,
     );
+    this.mirror = next;
   }
 
-  /** The number of the latest change D1's copy must follow. */
-  mirrorVersion(): number {
-    return this.sql.exec<{ v: number }>("SELECT mirror_version AS v FROM counters").toArray()[0]?.v ?? 0;
+  private mirrorNumbers(): Mirror | null {
+    if (this.mirror) return this.mirror;
+    const row = this.sql.exec<{ v: number; s: number }>("SELECT mirror_version AS v, mirror_shipped AS s FROM counters").toArray()[0];
+    if (row) this.mirror = { version: row.v, shipped: row.s };
+    return this.mirror ?? null;
+  }
+
+  /** The number of the latest change if no accepted send has carried its state yet, else null. */
+  unshippedMirrorVersion(): number | null {
+    const m = this.mirrorNumbers();
+    return m && m.version > m.shipped ? m.version : null;
+  }
+
+  /**
+   * An accepted send carried the state numbered `version`. Storage learns it with the next write of the counters:
+   * should the object be reset first, the state is sent once more, which D1 ignores.
+   */
+  markMirrorShipped(version: number) {
+    const m = this.mirrorNumbers();
+    if (m && version > m.shipped) this.mirror = { ...m, shipped: version };
+  }
+
+  hasPendingReleases(): boolean {
+    this.releases ??= this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM redemptions WHERE release_pending = 1").one().n > 0;
+    return this.releases;
   }
 
   insertRedemption(r: RedemptionRecord) {
@@ -73,11 +138,12 @@ export class VoucherStorage {
 
   markRolledBack(r: RedemptionRecord) {
     this.sql.exec(
-      "UPDATE redemptions SET status = 'rolled_back', record = ?, synced = 0, release_pending = ? WHERE id = ?",
+      "UPDATE redemptions SET status = 'rolled_back', record = ?, release_pending = ? WHERE id = ?",
       JSON.stringify(r),
       r.campaignId ? 1 : 0,
       r.id,
     );
+    if (r.campaignId) this.releases = true;
   }
 
   findRedemption(id: string): RedemptionRecord | null {
@@ -94,31 +160,18 @@ export class VoucherStorage {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM redemptions WHERE customer_id = ? AND status = 'redeemed'", customerId).one().n;
   }
 
-  /** What D1 and the campaign have not taken yet, oldest first. */
-  pending(limit: number): { redemptions: RedemptionRecord[]; releases: RedemptionRecord[]; mirrorDirty: boolean } {
-    const rows = this.sql
-      .exec<{ record: string; release_pending: number }>("SELECT record, release_pending FROM redemptions WHERE synced = 0 OR release_pending = 1 ORDER BY id LIMIT ?", limit)
-      .toArray();
-    const redemptions = rows.map((r) => JSON.parse(r.record) as RedemptionRecord);
-    const mirrorDirty = (this.sql.exec<{ d: number }>("SELECT mirror_dirty AS d FROM counters").toArray()[0]?.d ?? 0) === 1;
-    return { redemptions, releases: redemptions.filter((_, i) => rows[i]!.release_pending === 1), mirrorDirty };
+  /** Rolled-back redemptions whose campaign has not yet taken the budget back. */
+  pendingReleases(): RedemptionRecord[] {
+    if (this.releases === false) return [];
+    const pending = this.sql
+      .exec<{ record: string }>("SELECT record FROM redemptions WHERE release_pending = 1 ORDER BY id LIMIT 100")
+      .toArray()
+      .map((r) => JSON.parse(r.record) as RedemptionRecord);
+    this.releases = pending.length > 0;
+    return pending;
   }
 
-  /**
-   * Marks delivered what pending() returned. A row changed since (a rollback re-marks it) stays pending, and the
-   * mirror flag is cleared only when D1 was sent the latest change (`mirrorVersion`).
-   */
-  markDelivered(delivered: RedemptionRecord[], mirrorVersion: number) {
-    for (const r of delivered) {
-      this.sql.exec("UPDATE redemptions SET synced = 1, release_pending = 0 WHERE id = ? AND status = ?", r.id, r.status);
-    }
-    this.sql.exec("UPDATE counters SET mirror_dirty = 0 WHERE mirror_version = ?", mirrorVersion);
-  }
-
-  hasPending(): boolean {
-    return (
-      this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM redemptions WHERE synced = 0 OR release_pending = 1").one().n > 0 ||
-      (this.sql.exec<{ d: number }>("SELECT mirror_dirty AS d FROM counters").toArray()[0]?.d ?? 0) === 1
-    );
+  markReleased(id: string) {
+    this.sql.exec("UPDATE redemptions SET release_pending = 0 WHERE id = ?", id);
   }
 }

@@ -1,74 +1,29 @@
 // One Durable Object per voucher, named "<team id>:<CODE>" so a checkout reaches it by code with no D1 lookup.
 // It serializes everything that must be atomic for the voucher: the total and per-customer limits, the
 // gift-card balance and duplicate order ids are checked and updated in one synchronous step.
-// A redemption is durable when the object answers. D1 (history, listing, reports) learns of it from the object's
-// own tables (see voucher-storage.ts), flushed by an alarm that retries with backoff until D1 has everything.
+// A redemption is durable when the object answers. What the rest of the system must learn of it (D1's history,
+// listing copy and reports) is written to the object's outbox in the same transaction, and shipped to the ledger
+// queue at once, or a second after its previous send, many entries to a send (./voucher-shipper.ts,
+// src/domain/ledger.ts).
 // A campaign voucher also asks its campaign's object: check on validate, reserve (budget, campaign-wide customer
-// count, pause, end) on redeem, release on rollback (retried by the same flush if the campaign cannot be reached);
+// count, pause, end) on redeem, release on rollback (retried by the alarm if the campaign cannot be reached);
 // the campaign asks back (redemptionStates) about reservations it has not seen committed, to give back lost ones.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { definitionFromRow, mirrorStatement, mirrorVersionOf, redemptionStatements } from "../services/voucher-store";
-import { evaluate, type Counters, type CustomerFacts, type Evaluation, type Reason, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
+import { redemptionEntry, voucherStateEntry } from "../domain/ledger";
+import { definitionFromRow, mirrorVersionOf } from "../services/voucher-store";
+import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
+import { Outbox } from "./voucher-outbox";
+import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";
 import { VoucherStorage } from "./voucher-storage";
+import { ValidationCounts } from "./voucher-validations";
+import { ensureSchema } from "./sqlite-schema";
+import { ROLLBACK_WINDOW_MS, type RedeemOutcome, type RedemptionRecord, type RedemptionState, type RollbackOutcome, type Snapshot, type ValidateOutcome, type VoucherPatch, type VoucherRef, view } from "./voucher-types";
 
-export const ROLLBACK_WINDOW_MS = 30 * 60 * 1000;
+export * from "./voucher-types";
 
-export type VoucherRef = { teamId: string; code: string };
-
-export type RedemptionRecord = {
-  id: string;
-  voucherId: string;
-  code: string;
-  campaignId: string | null;
-  customerId: string | null;
-  order: RedemptionRequest["order"];
-  discountAmount: number;
-  currency: string | null;
-  status: "redeemed" | "rolled_back";
-  createdAt: number;
-  rolledBackAt: number | null;
-  rollbackReason: string | null;
-};
-
-export type Snapshot = { definition: VoucherDefinition; counters: Counters };
-/** What a checkout answer shows of the voucher: no rules (allow-lists can be long) or bookkeeping crosses the RPC. */
-export type VoucherView = Pick<VoucherDefinition, "code" | "campaignId" | "type" | "discount" | "currency" | "giftCardAmount" | "expiresAt" | "metadata" | "redemptionLimit">;
-export type ValidateOutcome = { voucher: VoucherView; counters: Counters; evaluation: Evaluation } | null;
-export type RedeemOutcome =
-  | null
-  | { kind: "redeemed"; redemption: RedemptionRecord; voucher: VoucherView; counters: Counters }
-  | { kind: "rejected"; reason: Reason }
-  | { kind: "duplicate"; redemptionId: string };
-export type RollbackOutcome =
-  | null
-  | { kind: "not_found" }
-  | { kind: "already_rolled_back"; redemption: RedemptionRecord }
-  | { kind: "window_expired" }
-  | { kind: "rolled_back"; redemption: RedemptionRecord };
-/** What a campaign's reconciliation learns of a redemption it reserved budget for. */
-export type RedemptionState = "committed" | "in_flight" | "absent";
-export type VoucherPatch = { metadata?: Record<string, string>; expiresAt?: number | null; active?: boolean };
-
-const view = (d: VoucherDefinition): VoucherView => ({
-  code: d.code,
-  campaignId: d.campaignId,
-  type: d.type,
-  discount: d.discount,
-  currency: d.currency,
-  giftCardAmount: d.giftCardAmount,
-  expiresAt: d.expiresAt,
-  metadata: d.metadata,
-  redemptionLimit: d.redemptionLimit,
-});
-
-const MAX_BACKOFF_MS = 5 * 60 * 1000;
-const FLUSH_BATCH = 100;
-/**
- * How long a change waits before D1 is written, so that one D1 write carries every redemption of that second:
- * a flush per redemption halved checkout throughput (BENCHMARKS.md). History and lists lag by about this much.
- */
-const FLUSH_DELAY_MS = 1000;
+/** Raised whenever the object's tables change (see the migrate methods). */
+const VOUCHER_SCHEMA_VERSION = 2;
 
 /** A redemption waiting on its campaign's answer: it holds its place so concurrent calls count it. */
 type Hold = { redemptionId: string; orderId: string | null; customerId: string | null; amount: number };
@@ -76,13 +31,35 @@ type Hold = { redemptionId: string; orderId: string | null; customerId: string |
 export class VoucherObject extends DurableObject<Env> {
   private readonly store: VoucherStorage;
   private snapshot: Snapshot | undefined;
+  private readonly outbox: Outbox;
+  private readonly validations: ValidationCounts;
+  private readonly shipper: OutboxShipper;
   private holds = new Set<Hold>();
-  private alarmArmed = false;
-  private flushFailures = 0;
+  private releaseFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new VoucherStorage(ctx.storage.sql);
+    const sql = ctx.storage.sql;
+    this.store = new VoucherStorage(sql);
+    this.outbox = new Outbox(sql);
+    this.validations = new ValidationCounts(sql);
+    // A quiet voucher's object starts for nearly every call: its tables are checked with one query, not one each.
+    ensureSchema(sql, VOUCHER_SCHEMA_VERSION, () =>
+      ctx.storage.transactionSync(() => {
+        this.store.migrate();
+        this.outbox.migrate();
+        this.validations.migrate();
+        this.store.adoptLegacyFlags(this.outbox);
+      }),
+    );
+    this.shipper = new OutboxShipper(ctx, this.outbox, {
+      queue: () => this.env.LEDGER_QUEUE,
+      voucher: () => this.load()?.definition ?? null,
+      derived: () => this.derivedEntries(),
+      alarmNeeded: () => this.store.hasPendingReleases(),
+      unwritten: () => this.outbox.deletionsPending,
+      writeSent: () => this.outbox.writeDeletions(),
+    });
   }
 
   /** Called right after the voucher is created in D1, so the first checkout needs no D1 read. */
@@ -103,10 +80,14 @@ export class VoucherObject extends DurableObject<Env> {
     const evaluation = evaluate(current.definition, this.withHolds(current.counters), request, facts, Date.now());
     const answer = { voucher: view(current.definition), counters: current.counters };
     const campaignId = current.definition.campaignId;
-    if (!evaluation.ok || !campaignId) return { ...answer, evaluation };
-    const decision = await this.campaign(campaignId).check(this.campaignRef(current), { customerId: request.customer_id ?? null, amount: evaluation.discountAmount });
-    if (!decision) return { ...answer, evaluation: { ok: false, reason: "campaign_ended" } };
-    return { ...answer, evaluation: decision.ok ? evaluation : decision };
+    let result: Evaluation = evaluation;
+    if (evaluation.ok && campaignId) {
+      const decision = await this.campaign(campaignId).check(this.campaignRef(current), { customerId: request.customer_id ?? null, amount: evaluation.discountAmount });
+      result = !decision ? { ok: false, reason: "campaign_ended" } : decision.ok ? evaluation : decision;
+    }
+    this.validations.count(Date.now(), result.ok);
+    this.shipper.schedule(SHIP_INTERVAL_MS);
+    return { ...answer, evaluation: result };
   }
 
   async redeem(ref: VoucherRef, request: RedemptionRequest, redemptionId: string): Promise<RedeemOutcome> {
@@ -162,9 +143,10 @@ export class VoucherObject extends DurableObject<Env> {
     };
     this.ctx.storage.transactionSync(() => {
       this.store.insertRedemption(redemption);
+      this.outbox.add(redemptionEntry(redemption), `redemption:${redemption.id}`);
       this.save(def, counters, true);
     });
-    await this.armFlush();
+    await this.shipper.soon();
     return { kind: "redeemed", redemption, voucher: view(def), counters };
   }
 
@@ -194,10 +176,13 @@ export class VoucherObject extends DurableObject<Env> {
     };
     this.ctx.storage.transactionSync(() => {
       this.store.markRolledBack(rolledBack);
+      // Replaces the "redeemed" entry if it has not shipped yet: the rolled-back record says everything.
+      this.outbox.put(redemptionEntry(rolledBack), `redemption:${rolledBack.id}`);
       this.save(definition, restored, true);
     });
-    // Give the budget back now; the flush retries it if the campaign's object cannot be reached.
-    await this.flush();
+    // Give the budget back now; the alarm retries it if the campaign's object cannot be reached.
+    await this.releaseBudgets();
+    await this.shipper.soon();
     return { kind: "rolled_back", redemption: rolledBack };
   }
 
@@ -216,45 +201,34 @@ export class VoucherObject extends DurableObject<Env> {
       this.store.saveDefinition(definition);
       this.save(definition, counters, true);
     });
-    await this.armFlush();
+    await this.shipper.soon();
     return { definition, counters };
   }
 
   override async alarm(): Promise<void> {
-    this.alarmArmed = false;
-    await this.flush();
+    this.shipper.alarmFired();
+    await this.releaseBudgets();
+    await this.shipper.tick();
   }
 
-  /** Delivers what D1 and the campaign lack. Never throws: a failure re-arms the alarm with backoff. */
-  private async flush(): Promise<void> {
-    const snapshot = this.load();
-    if (!snapshot) return;
-    const { redemptions, releases, mirrorDirty } = this.store.pending(FLUSH_BATCH);
-    if (redemptions.length === 0 && !mirrorDirty) return;
-    const teamId = snapshot.definition.teamId;
+  /** Gives the campaign back the budget of rollbacks it has not taken yet. Never throws. */
+  private async releaseBudgets() {
+    let pending = this.store.pendingReleases();
+    if (pending.length === 0) return;
+    const teamId = this.load()!.definition.teamId;
     try {
-      for (const r of releases) await this.campaign(r.campaignId!).release({ teamId, campaignId: r.campaignId! }, r.id);
-      const statements = redemptions.flatMap((r) => redemptionStatements(this.env.DB, teamId, r));
-      // The state and its number are read together, after the last await: another flush (a rollback's) may be
-      // writing too, and D1 keeps whichever carries the higher number.
-      const version = this.store.mirrorVersion();
-      await this.env.DB.batch([...statements, mirrorStatement(this.env.DB, this.load() ?? snapshot, version)]);
-      this.store.markDelivered(redemptions, version);
-      this.flushFailures = 0;
-      if (this.store.hasPending()) await this.armFlush();
+      while (pending.length > 0) {
+        for (const r of pending) {
+          await this.campaign(r.campaignId!).release({ teamId, campaignId: r.campaignId! }, r.id);
+          this.store.markReleased(r.id);
+        }
+        pending = this.store.pendingReleases();
+      }
+      this.releaseFailures = 0;
     } catch (err) {
-      this.flushFailures += 1;
-      const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.flushFailures, 9));
-      console.error(JSON.stringify({ level: "warn", object: "voucher", code: snapshot.definition.code, pending: redemptions.length, retry_in_ms: delay, error: err instanceof Error ? err.message : String(err) }));
-      await this.ctx.storage.setAlarm(Date.now() + delay);
-      this.alarmArmed = true;
+      this.releaseFailures += 1;
+      await this.shipper.retryLater("campaign release", this.releaseFailures, err);
     }
-  }
-
-  private async armFlush(delay = FLUSH_DELAY_MS) {
-    if (this.alarmArmed) return;
-    this.alarmArmed = true;
-    await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
   private campaign(campaignId: string) {
@@ -291,7 +265,7 @@ export class VoucherObject extends DurableObject<Env> {
 
   /**
    * Only vouchers with first_order_only pay for this D1 read. Its answer covers the team's other vouchers, whose
-   * history reaches D1 about a second late, so two first orders racing on two different vouchers can both pass.
+   * history reaches D1 a second or two late, so two first orders racing on two different vouchers can both pass.
    */
   private async earlierOrdersInD1(def: VoucherDefinition, customerId: string | undefined): Promise<boolean> {
     if (!def.rules.first_order_only || !customerId) return false;
@@ -303,17 +277,38 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   /**
-   * Counters (and, on first save, the definition); `mirror` marks a change D1's copy must follow, numbered from
-   * `startVersion` (D1's number when the voucher is loaded from D1).
+   * Counters (and, on first save, the definition); `mirrored` marks a change D1's copy must follow, numbered from
+   * `startVersion` (D1's number when the voucher is loaded from D1). The state itself joins the next send.
    */
-  private save(definition: VoucherDefinition, counters: Counters, mirror: boolean, startVersion = 0) {
+  private save(definition: VoucherDefinition, counters: Counters, mirrored: boolean, startVersion = 0) {
     if (!this.snapshot) this.store.saveDefinition(definition);
-    this.store.saveCounters(counters, mirror, startVersion);
+    this.store.saveCounters(counters, mirrored, startVersion);
     this.snapshot = { definition, counters };
   }
 
+  /** What a send carries besides the outbox: the voucher's state if D1 lacks it, the validation totals so far. */
+  private derivedEntries(): Derived {
+    const snapshot = this.load();
+    if (!snapshot) return { entries: [], accepted: () => {} };
+    // The state in memory is the one numbered `version`: both change together, with no await between.
+    const version = this.store.unshippedMirrorVersion();
+    const state = version === null ? [] : [voucherStateEntry(snapshot, version)];
+    if (this.validations.counting) this.ctx.storage.transactionSync(() => this.validations.fold());
+    const totals = this.validations.unshipped(snapshot.definition.id);
+    return {
+      entries: [...state, ...totals],
+      accepted: () => {
+        if (version !== null) this.store.markMirrorShipped(version);
+        this.validations.markShipped(totals);
+      },
+    };
+  }
+
   private load(): Snapshot | null {
-    this.snapshot ??= this.store.load() ?? undefined;
+    if (!this.snapshot) {
+      this.snapshot = this.store.load() ?? undefined;
+      this.validations.known(this.store.unshippedTotalsAtLoad);
+    }
     return this.snapshot ?? null;
   }
 

@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { client, seedTeam, type Call } from "./api.ts";
-import { load, type Run } from "./load.ts";
+import { D1Writes } from "./d1-writes.ts";
+import { measureLag } from "./lag.ts";
+import { load, type NextRequest, type Run } from "./load.ts";
 import { peakRssDuring } from "./memory.ts";
 import { writeReport, type Report } from "./report.ts";
 import { startServers } from "./server.ts";
@@ -12,6 +14,26 @@ import { startServers } from "./server.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = [16, 64];
 const ORDER = { amount: 10_000, currency: "EUR" };
+/** Redeem spread over this many vouchers, beside a floor that writes to as many Durable Objects. */
+const SPREADS = [200, 2_000];
+/** The lag runs: load at 16 connections for this long, with probers polling the customer's history. */
+const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
+
+const spreadName = (n: number) => `redeem, ${n.toLocaleString("en")} distinct vouchers`;
+const spreadFloor = (n: number) => `write, ${n.toLocaleString("en")} objects`;
+
+/** Runs `make` for 0…count-1, `width` at a time. */
+async function inParallel<T>(count: number, width: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await make(i);
+    }
+  }));
+  return out;
+}
 
 async function bulkJob(call: Call, key: string, campaignId: string, count: number) {
   const started = performance.now();
@@ -39,17 +61,41 @@ async function csvExport(base: string, key: string, campaignId: string) {
 }
 
 async function main() {
-  const servers = await startServers();
+  const d1 = new D1Writes();
+  const servers = await startServers({ onLog: d1.onLog });
   const call = client(servers.appUrl);
   try {
     const team = await seedTeam(call);
     let orderSeq = 0;
     const order = () => ({ ...ORDER, id: `o-${++orderSeq}` });
     const runs: Report["runs"] = [];
+    /**
+     * A load run, with the D1 write transactions it caused per second of load: those committed from its start
+     * until the consumers fall quiet after it (the ledger trails the load by a second or two).
+     */
+    const measured = async (name: string, url: string, next: NextRequest, options: Parameters<typeof load>[3]) => {
+      await d1.settled();
+      const start = performance.now();
+      const run = await load(name, url, next, options);
+      return { run, d1: d1.between(start, await d1.settled(), options.seconds) };
+    };
+    /**
+     * Brings every object of a spread run into memory first, the floor's and the vouchers' alike: local workerd
+     * evicts an object after 10 s without a call (production after 70-140 s), and a run over 2,000 objects
+     * reaches each one less often than that.
+     */
+    const warm = (count: number, request: (i: number) => Promise<Response>) => inParallel(count, 16, (i) => request(i).then((r) => r.text()));
+    const warmFloor = (n: number) => warm(n, (i) => fetch(`${servers.floorUrl}/write/${i}`, { method: "POST", body: "{}" }));
 
     for (const c of CONNECTIONS) {
       for (const kind of ["bare", "rpc", "write"]) {
         const run = await load(`floor: ${kind}`, servers.floorUrl, () => ({ path: `/${kind}`, body: { order: ORDER } }), { connections: c, seconds: SECONDS });
+        runs.push({ run, floor: null });
+      }
+      for (const n of SPREADS) {
+        let i = 0;
+        await warmFloor(n);
+        const run = await load(`floor: ${spreadFloor(n)}`, servers.floorUrl, () => ({ path: `/write/${i++ % n}`, body: { order: ORDER } }), { connections: c, seconds: SECONDS });
         runs.push({ run, floor: null });
       }
     }
@@ -57,21 +103,43 @@ async function main() {
 
     const validateKey = await team.key("validate");
     await call("POST", "/v1/vouchers", validateKey, { code: "BENCH-WARM", discount: { type: "percent", percent_off: 10 } });
-    const manyKey = await team.key("redeem-many");
-    const codes: string[] = [];
-    for (let i = 0; i < 200; i++) codes.push((await call("POST", "/v1/vouchers", manyKey, { discount: { type: "amount", amount_off: 100 }, currency: "EUR" })).code);
+    const spread = await Promise.all(
+      SPREADS.map(async (n) => {
+        const key = await team.key(`redeem-${n}`);
+        const codes = await inParallel(n, 16, async () => (await call("POST", "/v1/vouchers", key, { discount: { type: "amount", amount_off: 100 }, currency: "EUR" })).code as string);
+        return { n, key, codes };
+      }),
+    );
     const stormKey = await team.key("storm");
     await call("POST", "/v1/vouchers", stormKey, { code: "BENCH-HOT", discount: { type: "amount", amount_off: 100 }, currency: "EUR" });
 
     for (const c of CONNECTIONS) {
       const opts = (token: string) => ({ connections: c, seconds: SECONDS, token });
-      const validate: Run = await load("validate, one warm voucher", servers.appUrl, () => ({ path: "/v1/vouchers/BENCH-WARM/validate", body: { customer_id: "c-1", order: ORDER } }), opts(validateKey));
-      runs.push({ run: validate, floor: floorOf("rpc", c) });
+      const validate = await measured("validate, one warm voucher", servers.appUrl, () => ({ path: "/v1/vouchers/BENCH-WARM/validate", body: { customer_id: "c-1", order: ORDER } }), opts(validateKey));
+      runs.push({ ...validate, floor: floorOf("rpc", c) });
+      for (const { n, key, codes } of spread) {
+        let i = 0;
+        await warm(n, (j) => fetch(`${servers.appUrl}/v1/vouchers/${codes[j]}`, { headers: { authorization: `Bearer ${key}` } }));
+        const distinct = await measured(spreadName(n), servers.appUrl, () => ({ path: `/v1/vouchers/${codes[i++ % codes.length]}/redeem`, body: { order: order() } }), opts(key));
+        runs.push({ ...distinct, floor: floorOf(spreadFloor(n), c) });
+      }
+      const storm = await measured("redeem storm, one hot voucher", servers.appUrl, () => ({ path: "/v1/vouchers/BENCH-HOT/redeem", body: { order: order() } }), opts(stormKey));
+      runs.push({ ...storm, floor: floorOf("write", c) });
+    }
+
+    // History lag under load: the spread load at 16 connections, probers on a key of their own.
+    const lag: Report["lag"] = [];
+    const lagKey = await team.key("lag");
+    for (const { n, key, codes } of spread) {
       let i = 0;
-      const distinct = await load("redeem, 200 distinct vouchers", servers.appUrl, () => ({ path: `/v1/vouchers/${codes[i++ % codes.length]}/redeem`, body: { order: order() } }), opts(manyKey));
-      runs.push({ run: distinct, floor: floorOf("write", c) });
-      const storm = await load("redeem storm, one hot voucher", servers.appUrl, () => ({ path: "/v1/vouchers/BENCH-HOT/redeem", body: { order: order() } }), opts(stormKey));
-      runs.push({ run: storm, floor: floorOf("write", c) });
+      await warm(n, (j) => fetch(`${servers.appUrl}/v1/vouchers/${codes[j]}`, { headers: { authorization: `Bearer ${key}` } }));
+      await d1.settled();
+      const start = performance.now();
+      const [run, result] = await Promise.all([
+        load(spreadName(n), servers.appUrl, () => ({ path: `/v1/vouchers/${codes[i++ % codes.length]}/redeem`, body: { order: order() } }), { connections: 16, seconds: LAG_SECONDS, token: key }),
+        measureLag(servers.appUrl, lagKey, codes, { probers: 8, seconds: LAG_SECONDS, pollMs: 50, tag: String(n) }),
+      ]);
+      lag.push({ run, result, d1: d1.between(start, await d1.settled(), LAG_SECONDS) });
     }
 
     const bulkKey = await team.key("bulk");
@@ -84,7 +152,7 @@ async function main() {
       { count: 50_000, ...(await csvExport(servers.appUrl, bulkKey, large.id)) },
     ];
     const bundle = readFileSync(servers.appScript);
-    writeReport({ runs, bulk, exports, bundle: { bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength }, seconds: SECONDS });
+    writeReport({ runs, lag, bulk, exports, bundle: { bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength }, seconds: SECONDS });
   } finally {
     await servers.dispose();
   }

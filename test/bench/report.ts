@@ -1,10 +1,13 @@
 // Writes the measured part of BENCHMARKS.md between its markers, leaving the written analysis around it intact.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import type { D1Load } from "./d1-writes.ts";
+import type { LagResult } from "./lag.ts";
 import type { Run } from "./load.ts";
 
 export type Report = {
-  runs: { run: Run; floor: Run | null }[];
+  runs: { run: Run; floor: Run | null; d1?: D1Load }[];
+  lag: { run: Run; result: LagResult; d1: D1Load }[];
   bulk: { count: number; status: string; seconds: number }[];
   exports: { count: number; rows: number; bytes: number; seconds: number; rssBeforeMiB: number; rssPeakMiB: number }[];
   bundle: { bytes: number; gzipBytes: number };
@@ -14,9 +17,17 @@ export type Report = {
 const FILE = new URL("../../BENCHMARKS.md", import.meta.url).pathname;
 const START = "<!-- bench:start -->";
 const END = "<!-- bench:end -->";
-const GOALS: Record<string, number> = { "validate, one warm voucher": 0.5, "redeem storm, one hot voucher": 0.4 };
+const GOALS: Record<string, number> = {
+  "validate, one warm voucher": 0.5,
+  "redeem storm, one hot voucher": 0.4,
+  "redeem, 200 distinct vouchers": 0.5,
+  "redeem, 2,000 distinct vouchers": 0.5,
+};
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+/** D1 write transactions per second: the ledger's (with its rows per transaction) + the audit log's. */
+const d1Cell = (d: D1Load | undefined) =>
+  d ? `${d.ledgerPerSecond.toFixed(1)}${d.rowsPerLedgerTransaction === null ? "" : ` (${Math.round(d.rowsPerLedgerTransaction)} rows)`} + ${d.auditPerSecond.toFixed(1)}` : "—";
 
 export function writeReport(r: Report) {
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
@@ -24,14 +35,19 @@ export function writeReport(r: Report) {
     START,
     `Measured ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} on ${machine}. Each run: ${r.seconds} s of autocannon against local workerd (Miniflare, no dev proxy), load generator on the same machine.`,
     "",
-    "| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | floor | ratio to floor | goal |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
-    ...r.runs.map(({ run, floor }) => {
+    "| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | floor | ratio to floor | goal | D1 write tx/s: ledger (rows/tx) + audit |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
+    ...r.runs.map(({ run, floor, d1 }) => {
       const ratio = floor ? run.rps / floor.rps : null;
       const goal = GOALS[run.name];
       const verdict = goal === undefined || ratio === null ? "" : `≥ ${goal} ${ratio >= goal ? "met" : "missed"}`;
-      return `| ${run.name} | ${run.connections} | ${run.rps} | ${run.p50} | ${run.p99} | ${run.failed} | ${floor ? floor.name.replace("floor: ", "") : "—"} | ${ratio === null ? "—" : ratio.toFixed(2)} | ${verdict} |`;
+      return `| ${run.name} | ${run.connections} | ${run.rps} | ${run.p50} | ${run.p99} | ${run.failed} | ${floor ? floor.name.replace("floor: ", "") : "—"} | ${ratio === null ? "—" : ratio.toFixed(2)} | ${verdict} | ${d1Cell(d1)} |`;
     }),
+    "",
+    "| history lag under load (201 → row in `GET /v1/customers/{id}/redemptions`) | load req/s | probes | p50 | p99 | max | D1 write tx/s |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...r.lag.map(({ run, result, d1 }) =>
+      `| ${run.name}, ${run.connections} connections, polled every ${result.pollMs} ms | ${run.rps} | ${result.samples} | ${(result.p50 / 1000).toFixed(2)} s | ${(result.p99 / 1000).toFixed(2)} s | ${(result.max / 1000).toFixed(2)} s | ${d1Cell(d1)} |`),
     "",
     "| bulk job | status | 202 → completed |",
     "| ---: | --- | ---: |",

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const OUT = join(ROOT, "dist/bench");
@@ -14,14 +14,43 @@ function build(config: string, outdir: string): string {
   return join(outdir, readdirSync(outdir).find((f) => f.endsWith(".js"))!);
 }
 
-export async function startServers(options: { inspectorPort?: number } = {}) {
+/** A line the API worker logged (console.*), or Miniflare's queue broker, with when the benchmark received it. */
+export type LogLine = { at: number; level: string; message: string };
+
+/**
+ * Miniflare's own log, passed on as lines: its queue broker logs one `QUEUE <name> <acked>/<total>` line per
+ * delivery, which is how the benchmark counts the audit consumer's D1 transactions (one per delivery).
+ */
+class ForwardingLog extends Log {
+  private readonly onLine: (line: LogLine) => void;
+
+  constructor(onLine: (line: LogLine) => void) {
+    super(LogLevel.INFO);
+    this.onLine = onLine;
+  }
+
+  override logWithLevel(level: LogLevel, message: string) {
+    // eslint-disable-next-line no-control-regex
+    const plain = message.replace(/\x1b\[[0-9;]*m/g, "");
+    if (plain.startsWith("QUEUE ")) this.onLine({ at: performance.now(), level: "info", message: plain });
+    else if (level <= LogLevel.WARN) super.logWithLevel(level, message);
+  }
+}
+
+export async function startServers(options: { inspectorPort?: number; onLog?: (line: LogLine) => void } = {}) {
   const appScript = build("wrangler.toml", join(OUT, "app"));
   const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, "floor"));
   const sqlite = (className: string) => ({ className, useSQLite: true });
   const app = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
+    ...(options.onLog ? { log: new ForwardingLog(options.onLog) } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+    // The worker's own lines (the queue consumers log one per D1 write): counted by the benchmark, warnings shown.
+    handleStructuredLogs: ({ level, message }) => {
+      options.onLog?.({ at: performance.now(), level, message });
+      if (level === "error" || level === "warn") process.stderr.write(`${message}\n`);
+    },
     workers: [
       {
         name: "vauchflow",
@@ -36,11 +65,20 @@ export async function startServers(options: { inspectorPort?: number } = {}) {
           VOUCHERS: sqlite("VoucherObject"),
           CAMPAIGNS: sqlite("CampaignObject"),
         },
-        queueProducers: { BULK_QUEUE: "vauchflow-bulk-local", WEBHOOK_QUEUE: "vauchflow-webhooks-local", AUDIT_QUEUE: "vauchflow-audit-local", AUDIT_DLQ: "vauchflow-audit-dlq-local" },
+        queueProducers: {
+          BULK_QUEUE: "vauchflow-bulk-local",
+          WEBHOOK_QUEUE: "vauchflow-webhooks-local",
+          AUDIT_QUEUE: "vauchflow-audit-local",
+          AUDIT_DLQ: "vauchflow-audit-dlq-local",
+          LEDGER_QUEUE: "vauchflow-ledger-local",
+          LEDGER_DLQ: "vauchflow-ledger-dlq-local",
+        },
         queueConsumers: {
           "vauchflow-bulk-local": { maxBatchSize: 5, maxBatchTimeout: 1, maxRetries: 10 },
           "vauchflow-audit-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100, deadLetterQueue: "vauchflow-audit-dlq-local" },
           "vauchflow-audit-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
+          "vauchflow-ledger-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 30, deadLetterQueue: "vauchflow-ledger-dlq-local" },
+          "vauchflow-ledger-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
         },
       },
     ],

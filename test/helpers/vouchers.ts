@@ -1,6 +1,6 @@
 // Small helpers for the voucher and customer route tests: create a voucher, redeem it, and read what the voucher
-// object's outbox writes to D1 (history, listing counts) deterministically.
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+// object's outbox writes to D1 through the ledger queue (history, listing counts) deterministically.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { call, sleep } from "./api";
 
@@ -36,20 +36,57 @@ export async function redeemOk(token: string, code: string, body: Record<string,
 export const voucherObject = (teamId: string, code: string) => env.VOUCHERS.get(env.VOUCHERS.idFromName(`${teamId}:${code.toUpperCase()}`));
 
 /**
- * Reads until `done` holds, running the voucher objects' pending alarms (their outbox flush to D1) before each
- * try. Bounded: about 5 s, then the last value is returned so the test's own assertion fails with it.
+ * Reads until `done` holds, running the voucher objects' pending alarms (which ship their outboxes to the ledger
+ * queue, whose consumer writes D1) between tries. A read that throws (say, a 404 for a customer D1 has not yet
+ * registered) counts as not done. Bounded: about 5 s, then the last value is returned (or the last error thrown)
+ * so the test's own assertion fails with it.
  */
 export async function flushedRead<T>(objects: { teamId: string; code: string }[], read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 100 && !done(value); i++) {
+  let last: { value: T } | { error: unknown } = { error: new Error("never read") };
+  for (let i = 0; i < 100; i++) {
+    try {
+      last = { value: await read() };
+      if (done(last.value)) return last.value;
+    } catch (error) {
+      last = { error };
+    }
     for (const o of objects) await runDurableObjectAlarm(voucherObject(o.teamId, o.code));
     await sleep(50);
-    value = await read();
   }
-  return value;
+  if ("error" in last) throw last.error;
+  return last.value;
 }
 
-/** Runs a voucher object's pending outbox flushes until none is scheduled. */
+type Held = { version: number; redemptions: string[] };
+
+/** What D1 must show once the voucher object's news has landed: its change number and each redemption's status. */
+const heldByObject = (teamId: string, code: string) =>
+  runInDurableObject(voucherObject(teamId, code), (_i, state): Held => ({
+    version: state.storage.sql.exec<{ v: number }>("SELECT mirror_version AS v FROM counters").toArray()[0]?.v ?? 0,
+    redemptions: state.storage.sql.exec<{ s: string }>("SELECT id || ':' || status AS s FROM redemptions ORDER BY id").toArray().map((r) => r.s),
+  }));
+
+async function heldByD1(teamId: string, code: string): Promise<Held> {
+  const voucher = await env.DB.prepare("SELECT mirror_version AS v FROM vouchers WHERE team_id = ? AND code = ?").bind(teamId, code.toUpperCase()).first<{ v: number }>();
+  const { results } = await env.DB.prepare("SELECT id || ':' || status AS s FROM redemptions WHERE team_id = ? AND code = ? ORDER BY id")
+    .bind(teamId, code.toUpperCase())
+    .all<{ s: string }>();
+  return { version: voucher?.v ?? 0, redemptions: results.map((r) => r.s) };
+}
+
+/**
+ * Ships the voucher object's outbox now and waits until D1 shows everything the object holds: its change number
+ * (the listing copy) and every redemption with its status. Fails after about 5 s, showing both sides.
+ */
 export async function flushVoucher(teamId: string, code: string) {
-  for (let i = 0; i < 50 && (await runDurableObjectAlarm(voucherObject(teamId, code))); i++);
+  let want: Held | undefined;
+  let have: Held | undefined;
+  for (let i = 0; i < 100; i++) {
+    await runDurableObjectAlarm(voucherObject(teamId, code));
+    want = await heldByObject(teamId, code);
+    have = await heldByD1(teamId, code);
+    if (JSON.stringify(want) === JSON.stringify(have)) return;
+    await sleep(50);
+  }
+  expect(have, "D1 after the voucher's outbox shipped").toEqual(want);
 }

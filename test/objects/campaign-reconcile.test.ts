@@ -8,6 +8,7 @@ import { type CampaignObject, RESERVATION_SETTLE_MS } from "../../src/objects/ca
 import { CampaignReservations } from "../../src/objects/campaign-reservations";
 import type { VoucherObject } from "../../src/objects/voucher";
 import { createKey, expectError, newTeam } from "../helpers/api";
+import { standInQueue } from "../helpers/ledger";
 import { campaignStats, campaignVouchers, createCampaign } from "../helpers/campaigns";
 import { flushVoucher, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
 
@@ -33,17 +34,6 @@ const age = (stub: DurableObjectStub<CampaignObject>) =>
 const unconfirmed = (stub: DurableObjectStub<CampaignObject>) =>
   runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM reservations WHERE confirmed = 0 AND held = 1").one().n);
 
-/** A D1 binding whose batches fail, so a voucher's redemptions stay in its object and never reach D1's history. */
-function unreachableBatches(real: D1Database): D1Database {
-  return new Proxy(real, {
-    get(target, prop) {
-      if (prop === "batch") return async () => Promise.reject(new Error("D1_ERROR: injected outage"));
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
 describe("campaign reservation reconciliation", () => {
   it("a reservation whose commit threw is given back; committed ones, flushed to D1 or not, are kept", async () => {
     const { token, teamId, campaignId, codes, stub } = await setup({}, 3);
@@ -53,9 +43,8 @@ describe("campaign reservation reconciliation", () => {
         throw new Error("injected commit failure");
       };
     });
-    await runInDurableObject(voucherObject(teamId, unflushed), (instance: VoucherObject) => {
-      internals(instance).env = { ...env, DB: unreachableBatches(env.DB) };
-    });
+    // Its ledger queue refuses every send, so its redemption stays in its object and never reaches D1's history.
+    await standInQueue(voucherObject(teamId, unflushed), { messages: [], refused: 0, sends: 0 }, [], "refuse");
 
     expectError(await redeem(token, failing, { customer_id: "cus-1", order: order(5000) }), 500, "internal_error");
     await redeemOk(token, flushed, { customer_id: "cus-2", order: order(5000) });

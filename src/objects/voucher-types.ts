@@ -1,0 +1,52 @@
+// What the voucher object's RPC methods take and answer, apart from the object itself.
+import type { Counters, Evaluation, Reason, RedemptionRequest, VoucherDefinition } from "../services/voucher-rules";
+
+export const ROLLBACK_WINDOW_MS = 30 * 60 * 1000;
+
+export type VoucherRef = { teamId: string; code: string };
+
+export type RedemptionRecord = {
+  id: string;
+  voucherId: string;
+  code: string;
+  campaignId: string | null;
+  customerId: string | null;
+  order: RedemptionRequest["order"];
+  discountAmount: number;
+  currency: string | null;
+  status: "redeemed" | "rolled_back";
+  createdAt: number;
+  rolledBackAt: number | null;
+  rollbackReason: string | null;
+};
+
+export type Snapshot = { definition: VoucherDefinition; counters: Counters };
+/** What a checkout answer shows of the voucher: no rules (allow-lists can be long) or bookkeeping crosses the RPC. */
+export type VoucherView = Pick<VoucherDefinition, "code" | "campaignId" | "type" | "discount" | "currency" | "giftCardAmount" | "expiresAt" | "metadata" | "redemptionLimit">;
+export type ValidateOutcome = { voucher: VoucherView; counters: Counters; evaluation: Evaluation } | null;
+export type RedeemOutcome =
+  | null
+  | { kind: "redeemed"; redemption: RedemptionRecord; voucher: VoucherView; counters: Counters }
+  | { kind: "rejected"; reason: Reason }
+  | { kind: "duplicate"; redemptionId: string };
+export type RollbackOutcome =
+  | null
+  | { kind: "not_found" }
+  | { kind: "already_rolled_back"; redemption: RedemptionRecord }
+  | { kind: "window_expired" }
+  | { kind: "rolled_back"; redemption: RedemptionRecord };
+/** What a campaign's reconciliation learns of a redemption it reserved budget for. */
+export type RedemptionState = "committed" | "in_flight" | "absent";
+export type VoucherPatch = { metadata?: Record<string, string>; expiresAt?: number | null; active?: boolean };
+
+export const view = (d: VoucherDefinition): VoucherView => ({
+  code: d.code,
+  campaignId: d.campaignId,
+  type: d.type,
+  discount: d.discount,
+  currency: d.currency,
+  giftCardAmount: d.giftCardAmount,
+  expiresAt: d.expiresAt,
+  metadata: d.metadata,
+  redemptionLimit: d.redemptionLimit,
+});
