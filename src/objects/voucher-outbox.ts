@@ -81,6 +81,17 @@ export class Outbox {
     return { messages, lastSeq: carried.at(-1)?.seq ?? 0, entries: carried.length };
   }
 
+  /** Erasure: waiting redemption entries of the customer made before `before` name the pseudonym. Call inside a transaction. */
+  renameCustomer(customerId: string, pseudonym: string, before: number) {
+    const rows = this.sql.exec<{ seq: number; entry: string }>("SELECT seq, entry FROM outbox WHERE instr(entry, ?) > 0", JSON.stringify(customerId)).toArray();
+    for (const row of rows) {
+      const entry = JSON.parse(row.entry) as LedgerEntry;
+      if (entry.kind !== "redemption" || entry.redemption.customerId !== customerId || entry.redemption.createdAt >= before) continue;
+      const renamed = JSON.stringify({ ...entry, redemption: { ...entry.redemption, customerId: pseudonym } });
+      this.sql.exec("UPDATE outbox SET entry = ?, bytes = ? WHERE seq = ?", renamed, encoder.encode(renamed).byteLength, row.seq);
+    }
+  }
+
   /** The queue accepted a send: its entries are gone (their deletion is written with the next commit). */
   accepted(send: OutboxSend) {
     if (send.lastSeq <= this.sent) return;

@@ -136,6 +136,18 @@ export class VoucherStorage {
     );
   }
 
+  /** Erasure: the customer's redemptions made before `before` name the pseudonym (column and record alike). */
+  renameCustomer(customerId: string, pseudonym: string, before: number): number {
+    const rows = this.sql
+      .exec<{ id: string; record: string }>("SELECT id, record FROM redemptions WHERE customer_id = ? AND created_at < ?", customerId, before)
+      .toArray();
+    for (const row of rows) {
+      const record = JSON.parse(row.record) as RedemptionRecord;
+      this.sql.exec("UPDATE redemptions SET customer_id = ?, record = ? WHERE id = ?", pseudonym, JSON.stringify({ ...record, customerId: pseudonym }), row.id);
+    }
+    return rows.length;
+  }
+
   markRolledBack(r: RedemptionRecord) {
     this.sql.exec(
       "UPDATE redemptions SET status = 'rolled_back', record = ?, release_pending = ? WHERE id = ?",

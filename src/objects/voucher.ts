@@ -186,6 +186,17 @@ export class VoucherObject extends DurableObject<Env> {
     return { kind: "rolled_back", redemption: rolledBack };
   }
 
+  /**
+   * Erasure (API.md §7): the customer's redemptions here, and those waiting in the outbox, name the pseudonym from
+   * now on; per-customer limits then count them under it, and the id registered again starts afresh.
+   */
+  async eraseCustomer(customerId: string, pseudonym: string, before: number): Promise<number> {
+    return this.ctx.storage.transactionSync(() => {
+      this.outbox.renameCustomer(customerId, pseudonym, before);
+      return this.store.renameCustomer(customerId, pseudonym, before);
+    });
+  }
+
   async patch(ref: VoucherRef, changes: VoucherPatch): Promise<Snapshot | null> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;

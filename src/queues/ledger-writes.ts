@@ -5,6 +5,10 @@
 // order: within a delivery, rows for the same key are merged first by the target's own rule, and D1 applies
 // the same rule against what it already holds.
 import type { LedgerEntry, LedgerMessage } from "../domain/ledger";
+import { newId } from "../lib/ids";
+import { PSEUDONYM_PREFIX } from "../services/customer-erasure";
+import { renderRedemption } from "../services/redemptions";
+import { CHECKOUT_EVENTS_SQL, ROLLUPS_SQL, VELOCITY_ALERT_SQL, VELOCITY_EVENT_SQL } from "./ledger-insights";
 
 type Cell = string | number | null;
 type Row = Cell[];
@@ -64,10 +68,12 @@ function rowsOf(teamId: string, e: LedgerEntry): Keyed[] {
   switch (e.kind) {
     case "redemption": {
       const r = e.redemption;
+      // The event ids are minted here, but an event row is written only for what the chunk changes in D1.
       const row: Row = [r.id, teamId, r.voucherId, r.code, r.campaignId, r.customerId, r.order.id ?? null, JSON.stringify(r.order), r.discountAmount,
-        r.currency, r.status, r.createdAt, r.rolledBackAt, r.rollbackReason];
+        r.currency, r.status, r.createdAt, r.rolledBackAt, r.rollbackReason, newId("evt"), newId("evt"), JSON.stringify(renderRedemption(r))];
       const rows: Keyed[] = [["redemptions", r.id, row]];
-      if (r.customerId) rows.push(["customers", `${teamId}\u0000${r.customerId}`, [teamId, r.customerId, r.createdAt]]);
+      // An erased customer's late redemption carries the pseudonym (./ledger-erasures.ts): never registered.
+      if (r.customerId && !r.customerId.startsWith(PSEUDONYM_PREFIX)) rows.push(["customers", `${teamId}\u0000${r.customerId}`, [teamId, r.customerId, r.createdAt]]);
       return rows;
     }
     case "voucher_state":
@@ -79,6 +85,19 @@ function rowsOf(teamId: string, e: LedgerEntry): Keyed[] {
 }
 
 const encoder = new TextEncoder();
+
+/** The customers of a chunk of redemption rows, one per (team, customer) at its latest redemption, for customer_velocity. */
+function velocityRows(json: string): string | null {
+  const latest = new Map<string, Row>();
+  for (const row of JSON.parse(json) as Row[]) {
+    const [, team, , , , customer, , , , , , createdAt] = row;
+    if (typeof customer !== "string") continue;
+    const key = `${team}\u0000${customer}`;
+    const held = latest.get(key);
+    if (!held || Number(held[2]) < Number(createdAt)) latest.set(key, [team!, customer, createdAt!, newId("frd"), newId("evt")]);
+  }
+  return latest.size > 0 ? JSON.stringify([...latest.values()]) : null;
+}
 
 /** Splits rows into statement parameters (JSON arrays) within the row and byte bounds. */
 function chunks(rows: Row[]): { json: string; count: number }[] {
@@ -129,7 +148,14 @@ export function planLedgerWrites<S>(db: Preparer<S>, messages: readonly LedgerMe
         transactions.push(current);
         current = { statements: [], rows: 0 };
       }
+      if (target === "redemptions") {
+        current.statements.push(db.prepare(ROLLUPS_SQL).bind(json), db.prepare(CHECKOUT_EVENTS_SQL).bind(json));
+      }
       current.statements.push(db.prepare(TARGETS[target].sql).bind(json));
+      if (target === "redemptions") {
+        const customers = velocityRows(json);
+        if (customers) current.statements.push(db.prepare(VELOCITY_EVENT_SQL).bind(customers), db.prepare(VELOCITY_ALERT_SQL).bind(customers));
+      }
       current.rows += count;
       total += count;
     }

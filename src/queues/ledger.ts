@@ -6,13 +6,23 @@
 import type { Env } from "../env";
 import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
+import { dispatchSafely } from "../services/webhook-outbox";
+import { applyErasures, eraseLate, type LateErasure } from "./ledger-erasures";
 import { type LedgerPlan, planLedgerWrites } from "./ledger-writes";
 
 /** Writes the messages; throws if any transaction fails (those before it stay written: rewriting them is harmless). */
-export async function writeLedger(db: D1Database, messages: readonly LedgerMessage[]): Promise<LedgerPlan<D1PreparedStatement>> {
-  const plan = planLedgerWrites(db, messages);
+export async function writeLedger(db: D1Database, messages: readonly LedgerMessage[]): Promise<LedgerPlan<D1PreparedStatement> & { late: LateErasure[] }> {
+  const own = structuredClone(messages) as LedgerMessage[];
+  const late = await applyErasures(db, own);
+  const plan = planLedgerWrites(db, own);
   for (const t of plan.transactions) await db.batch(t.statements);
-  return plan;
+  return { ...plan, late };
+}
+
+/** After a write: objects still holding an erased id are told; new checkout events start out to their endpoints. */
+async function afterWrite(env: Env, plan: { late: LateErasure[] }) {
+  if (plan.late.length > 0) await eraseLate(env, plan.late);
+  await dispatchSafely(env);
 }
 
 /** A message that failed on its own this many times, while the others of its deliveries were written, is poison. */
@@ -66,6 +76,7 @@ export async function consumeLedger(batch: MessageBatch<unknown>, env: Env): Pro
     const plan = await writeLedger(env.DB, good.map((p) => p.body));
     const writeMs = Date.now() - t0;
     for (const p of good) p.message.ack();
+    await afterWrite(env, plan);
     const oldest = Math.min(...good.map((p) => p.body.oldest_at));
     console.log(
       JSON.stringify({
@@ -98,7 +109,7 @@ async function writeOneByOne(batch: MessageBatch<unknown>, env: Env, good: Parse
   let error = errorText(batchError);
   for (const p of good) {
     try {
-      await writeLedger(env.DB, [p.body]);
+      await afterWrite(env, await writeLedger(env.DB, [p.body]));
       p.message.ack();
     } catch (err) {
       failed.push(p);

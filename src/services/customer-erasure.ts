@@ -9,7 +9,8 @@ import { randomBase62, sha256Hex } from "../lib/crypto";
 import { requireScope, requireTeam } from "./access";
 
 /** What an erased customer's redemptions carry instead of the id: random, so nothing links it back. */
-const newPseudonym = () => `erased_${randomBase62(24)}`;
+export const PSEUDONYM_PREFIX = "erased_";
+const newPseudonym = () => `${PSEUDONYM_PREFIX}${randomBase62(24)}`;
 
 /** The key an erasure is found by: the id itself is not kept. */
 export const erasureSubject = (teamId: string, customerId: string) => sha256Hex(`${teamId}\n${customerId}`);
