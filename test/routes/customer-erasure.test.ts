@@ -1,0 +1,104 @@
+// API.md §7 erasure: DELETE /v1/customers/{id} leaves the id nowhere — history, reports, objects' storage, audit
+// paths — while the redemptions stay under a pseudonym that limits keep counting; the id can be registered again.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { call, newTeam } from "../helpers/api";
+import { createCampaign } from "../helpers/campaigns";
+import { expectApiError } from "../helpers/security";
+import { deliver, LEDGER, type Sent, standInQueue } from "../helpers/ledger";
+import { createVoucher, flushedRead, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
+
+const storageText = (stub: DurableObjectStub) =>
+  runInDurableObject(stub, (_instance, state) => {
+    const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'").toArray();
+    return JSON.stringify(tables.map(({ name }) => state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray()));
+  });
+
+describe("DELETE /v1/customers/{id}", () => {
+  it("erases the id everywhere, keeps the redemptions under a pseudonym, and lets the id start afresh", async () => {
+    const { owner, admin } = await newTeam();
+    const id = `erase-me-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await call("POST", "/v1/customers", { token: admin.key, body: { id, metadata: { email: "someone@example.com" } } })).status).toBe(201);
+    const campaign = await createCampaign(admin.key, { per_customer_limit: 1 });
+    const voucher = (await call("POST", "/v1/vouchers", { token: admin.key, body: { campaign_id: campaign.id, redemption_limit: 3 } })).body;
+    const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
+    await flushedRead([{ teamId: owner.teamId, code: voucher.code }], () => call("GET", `/v1/customers/${id}/redemptions`, { token: admin.key }), (r) => r.body?.data?.length === 1);
+
+    const erased = await call("DELETE", `/v1/customers/${id}`, { token: admin.key });
+    expect(erased.status, JSON.stringify(erased.body)).toBe(204);
+    expectApiError(await call("GET", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
+    expectApiError(await call("GET", `/v1/customers/${id}/export`, { token: admin.key }), 404, "not_found");
+    expectApiError(await call("DELETE", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
+
+    // The redemption stays, under a pseudonym, in D1 and in the report.
+    const row = await env.DB.prepare("SELECT customer_id FROM redemptions WHERE id = ?").bind(redemption.id).first<{ customer_id: string }>();
+    expect(row?.customer_id).toMatch(/^erased_/);
+    const report = await call("GET", "/v1/reports/redemptions", { token: admin.key });
+    expect(String(report.body)).toContain(row!.customer_id);
+    expect(String(report.body)).not.toContain(id);
+    // Nowhere in D1's history, the audit log, or the objects' own storage.
+    for (const [table, column] of [["redemptions", "customer_id"], ["customers", "id"], ["audit_log", "path"]] as const) {
+      const hit = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE instr(${column}, ?) > 0`).bind(id).first<{ n: number }>();
+      expect(hit?.n, `${table}.${column}`).toBe(0);
+    }
+    expect(await storageText(voucherObject(owner.teamId, voucher.code))).not.toContain(id);
+    expect(await storageText(env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(campaign.id)))).not.toContain(id);
+
+    // The voucher's total limit still counts the erased redemption; the id, registered again, is a new customer
+    // whose campaign-wide limit of 1 starts afresh.
+    const voucherNow = await call("GET", `/v1/vouchers/${voucher.code}`, { token: admin.key });
+    expect(voucherNow.body.redemptions_count).toBe(1);
+    expect((await call("POST", "/v1/customers", { token: admin.key, body: { id } })).status).toBe(201);
+    const again = await redeem(admin.key, voucher.code, { customer_id: id, order: order() });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    const third = await redeem(admin.key, voucher.code, { customer_id: id, order: order() });
+    expect(third.status).toBe(409);
+  });
+
+  it("only its own team's customer; needs write:customers; an agent's erasure waits for approval", async () => {
+    const { owner, admin } = await newTeam();
+    const id = `keep-${crypto.randomUUID().slice(0, 8)}`;
+    await call("POST", "/v1/customers", { token: admin.key, body: { id } });
+    const other = await newTeam();
+    expectApiError(await call("DELETE", `/v1/customers/${id}`, { token: other.admin.key }), 404, "not_found");
+    const reader = await call("POST", "/v1/api-keys", { token: owner.accessToken, body: { name: "reader", type: "secret", scopes: ["read"] } });
+    expectApiError(await call("DELETE", `/v1/customers/${id}`, { token: reader.body.key }), 403, "insufficient_scope");
+    const agent = await call("POST", "/v1/api-keys/agent", { token: admin.key, body: { name: "agent", scopes: ["write:customers", "read:customers"] } });
+    const held = await call("DELETE", `/v1/customers/${id}`, { token: agent.body.key });
+    expect(held.status, JSON.stringify(held.body)).toBe(202);
+    expect((await call("GET", `/v1/customers/${id}`, { token: admin.key })).status).toBe(200);
+    const approved = await call("POST", `/v1/agent-approvals/${held.body.approval_id}/approve`, { token: admin.key });
+    expect(approved.body).toMatchObject({ status: "executed", execution_result: { status: 204 } });
+    expect((await call("GET", `/v1/customers/${id}`, { token: admin.key })).status).toBe(404);
+  });
+
+  it("a redemption made before the erasure that reaches D1 after it is renamed on arrival, everywhere", async () => {
+    const { owner, admin } = await newTeam();
+    const id = `late-${crypto.randomUUID().slice(0, 8)}`;
+    await call("POST", "/v1/customers", { token: admin.key, body: { id } });
+    const voucher = await createVoucher(admin.key);
+    const stub = voucherObject(owner.teamId, voucher.code);
+    // The voucher's sends are held back: the redemption has left the object but not reached D1.
+    const sent: Sent = { messages: [], refused: 0, sends: 0 };
+    await standInQueue(stub, sent);
+    const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
+    for (let i = 0; i < 50 && sent.messages.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sent.messages.length).toBeGreaterThan(0);
+
+    expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
+    const { result } = await deliver(LEDGER, sent.messages);
+    expect(result.retryMessages).toEqual([]);
+
+    const row = await env.DB.prepare("SELECT customer_id FROM redemptions WHERE id = ?").bind(redemption.id).first<{ customer_id: string }>();
+    expect(row?.customer_id).toMatch(/^erased_/);
+    const registered = await env.DB.prepare("SELECT count(*) AS n FROM customers WHERE team_id = ? AND (id = ? OR id = ?)").bind(owner.teamId, id, row!.customer_id).first<{ n: number }>();
+    expect(registered?.n).toBe(0);
+    let text = await storageText(stub);
+    for (let i = 0; i < 50 && text.includes(id); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      text = await storageText(stub);
+    }
+    expect(text).not.toContain(id);
+    expectApiError(await call("GET", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
+  });
+});
