@@ -19,8 +19,6 @@ export class Outbox {
   private sent = 0;
   /** The highest number whose deletion has been written. */
   private deleted = 0;
-  /** Entries waiting to be sent, once counted. */
-  private count: number | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -38,7 +36,6 @@ export class Outbox {
     this.writeDeletions();
     const replaced = this.sql.exec<{ at: number; seq: number }>("DELETE FROM outbox WHERE slot = ? RETURNING at, seq", slot).toArray()[0];
     const unsent = replaced !== undefined && replaced.seq > this.sent;
-    if (unsent && this.count !== undefined) this.count -= 1;
     // An unsent entry's time is kept: the change it reported has been waiting since then.
     this.add(entry, slot, unsent ? Math.min(at, replaced.at) : at);
   }
@@ -53,7 +50,6 @@ export class Outbox {
       bytes = encoder.encode(json).byteLength;
     }
     this.sql.exec("INSERT INTO outbox (slot, entry, bytes, at) VALUES (?, ?, ?, ?)", slot, json, bytes, at);
-    if (this.count !== undefined) this.count += 1;
   }
 
   /**
@@ -64,8 +60,6 @@ export class Outbox {
     const rows = this.sql
       .exec<{ seq: number; entry: string; bytes: number; at: number }>("SELECT seq, entry, bytes, at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", this.sent, READ_LIMIT)
       .toArray();
-    // A full read of what waits corrects the count (say, after a transaction that added an entry rolled back).
-    if (rows.length < READ_LIMIT) this.count = rows.length;
     if (rows.length === 0 && derived.length === 0) return null;
     const now = Date.now();
     const items = [
@@ -94,9 +88,7 @@ export class Outbox {
 
   /** The queue accepted a send: its entries are gone (their deletion is written with the next commit). */
   accepted(send: OutboxSend) {
-    if (send.lastSeq <= this.sent) return;
-    this.sent = send.lastSeq;
-    if (this.count !== undefined) this.count = Math.max(0, this.count - send.entries);
+    if (send.lastSeq > this.sent) this.sent = send.lastSeq;
   }
 
   /** Whether accepted entries still have to be deleted from storage. */
@@ -111,9 +103,8 @@ export class Outbox {
     this.deleted = this.sent;
   }
 
-  /** Entries waiting to be sent. */
+  /** Entries waiting to be sent (for logs: the shipper learns it from next()). */
   size(): number {
-    this.count ??= this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE seq > ?", this.sent).one().n;
-    return this.count;
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE seq > ?", this.sent).one().n;
   }
 }

@@ -13,6 +13,7 @@ import type { Env } from "../env";
 import { redemptionEntry, voucherStateEntry } from "../domain/ledger";
 import { definitionFromRow, mirrorVersionOf } from "../services/voucher-store";
 import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
+import { type Hold, Holds } from "./voucher-holds";
 import { Outbox } from "./voucher-outbox";
 import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";
 import { VoucherStorage } from "./voucher-storage";
@@ -25,16 +26,13 @@ export * from "./voucher-types";
 /** Raised whenever the object's tables change (see the migrate methods). */
 const VOUCHER_SCHEMA_VERSION = 2;
 
-/** A redemption waiting on its campaign's answer: it holds its place so concurrent calls count it. */
-type Hold = { redemptionId: string; orderId: string | null; customerId: string | null; amount: number };
-
 export class VoucherObject extends DurableObject<Env> {
   private readonly store: VoucherStorage;
   private snapshot: Snapshot | undefined;
   private readonly outbox: Outbox;
   private readonly validations: ValidationCounts;
   private readonly shipper: OutboxShipper;
-  private holds = new Set<Hold>();
+  private holds = new Holds();
   private releaseFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -77,7 +75,7 @@ export class VoucherObject extends DurableObject<Env> {
     const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
     const current = this.snapshot!;
     const facts = this.customerFacts(current.definition, request.customer_id, inD1);
-    const evaluation = evaluate(current.definition, this.withHolds(current.counters), request, facts, Date.now());
+    const evaluation = evaluate(current.definition, this.holds.counted(current.counters), request, facts, Date.now());
     const answer = { voucher: view(current.definition), counters: current.counters };
     const campaignId = current.definition.campaignId;
     let result: Evaluation = evaluation;
@@ -101,10 +99,10 @@ export class VoucherObject extends DurableObject<Env> {
     if (orderId !== null) {
       const dup = this.store.redemptionOfOrder(orderId);
       if (dup) return { kind: "duplicate", redemptionId: dup };
-      if ([...this.holds].some((h) => h.orderId === orderId)) return { kind: "duplicate", redemptionId: "a concurrent request" };
+      if (this.holds.hasOrder(orderId)) return { kind: "duplicate", redemptionId: "a concurrent request" };
     }
     const facts = this.customerFacts(def, request.customer_id, inD1);
-    const evaluation = evaluate(def, this.withHolds(counters), request, facts, Date.now());
+    const evaluation = evaluate(def, this.holds.counted(counters), request, facts, Date.now());
     if (!evaluation.ok) return { kind: "rejected", reason: evaluation.reason };
     if (def.campaignId) {
       const hold: Hold = { redemptionId, orderId, customerId, amount: evaluation.discountAmount };
@@ -156,7 +154,7 @@ export class VoucherObject extends DurableObject<Env> {
    * a hold is dropped in the same synchronous step that commits or abandons its redemption, so absent is final.
    */
   async redemptionStates(ids: string[]): Promise<RedemptionState[]> {
-    const waiting = new Set([...this.holds].map((h) => h.redemptionId));
+    const waiting = this.holds.ids();
     return ids.map((id) => (this.store.findRedemption(id) ? "committed" : waiting.has(id) ? "in_flight" : "absent"));
   }
 
@@ -250,19 +248,9 @@ export class VoucherObject extends DurableObject<Env> {
     return { teamId: definition.teamId, campaignId: definition.campaignId! };
   }
 
-  /** Counters as seen by a new request: redemptions waiting on their campaign already hold their place. */
-  private withHolds(counters: Counters): Counters {
-    let amount = 0;
-    for (const h of this.holds) amount += h.amount;
-    return {
-      redemptionsCount: counters.redemptionsCount + this.holds.size,
-      giftCardBalance: counters.giftCardBalance === null ? null : counters.giftCardBalance - amount,
-    };
-  }
-
   private customerCount(customerId: string | undefined): number {
     if (!customerId) return 0;
-    return [...this.holds].filter((h) => h.customerId === customerId).length + this.store.customerCount(customerId);
+    return this.holds.ofCustomer(customerId) + this.store.customerCount(customerId);
   }
 
   /**

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { gzipSync } from "node:zlib";
 import type { LedgerEntry, LedgerMessage } from "../../src/domain/ledger.ts";
 import { planLedgerWrites } from "../../src/queues/ledger-writes.ts";
 
@@ -114,7 +115,12 @@ function measure(shape: Shape) {
     const objects = [...after.keys()].filter((n) => n.startsWith("redemptions") || n.startsWith("sqlite_autoindex_redemptions") || n.startsWith("customers") || n.startsWith("sqlite_autoindex_customers"));
     const perRedemption = Object.fromEntries(objects.map((n) => [n, grew(n) / REDEMPTIONS]));
     const total = objects.reduce((sum, n) => sum + grew(n), 0) / REDEMPTIONS;
-    return { shape: shape.name, perRedemption, total, transactions, rowsPerTransaction: rows / transactions, msPerTransaction: writeMs / transactions };
+    // What archiving to R2 would keep: the rows as gzipped NDJSON.
+    const ndjson = (db.prepare("SELECT json_object('id', id, 'team_id', team_id, 'voucher_id', voucher_id, 'code', code, 'campaign_id', campaign_id, 'customer_id', customer_id, 'order', json(\"order\"), 'discount_amount', discount_amount, 'currency', currency, 'status', status, 'created_at', created_at, 'rolled_back_at', rolled_back_at, 'rollback_reason', rollback_reason) AS line FROM redemptions").all() as { line: string }[])
+      .map((r) => r.line)
+      .join("\n");
+    const archived = gzipSync(ndjson).byteLength / REDEMPTIONS;
+    return { shape: shape.name, perRedemption, total, archived, transactions, rowsPerTransaction: rows / transactions, msPerTransaction: writeMs / transactions };
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -129,6 +135,6 @@ for (const shape of SHAPES) {
   console.log("| --- | ---: |");
   for (const [name, bytes] of Object.entries(r.perRedemption)) console.log(`| ${name} | ${bytes.toFixed(0)} |`);
   console.log(`| **total** | **${r.total.toFixed(0)}** |`);
-  console.log(`10 GB holds ${(10 * GB / r.total / 1e6).toFixed(1)} million redemptions.`);
+  console.log(`10 GB holds ${(10 * GB / r.total / 1e6).toFixed(1)} million redemptions; archived as gzipped NDJSON, ${r.archived.toFixed(0)} bytes each.`);
   console.log(`${r.transactions} write transactions of ${r.rowsPerTransaction.toFixed(0)} rows, ${r.msPerTransaction.toFixed(2)} ms each in local SQLite (no network).`);
 }

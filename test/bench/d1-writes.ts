@@ -3,9 +3,17 @@
 // the audit consumer writes in one transaction).
 import type { LogLine } from "./server.ts";
 
-type Write = { at: number; kind: "ledger" | "audit"; transactions: number; messages: number; rows: number; lagMs: number | null };
+type Write = { at: number; kind: "ledger" | "audit"; transactions: number; messages: number; rows: number; lagMs: number | null; writeMs: number };
 
-export type D1Load = { ledgerPerSecond: number; auditPerSecond: number; rowsPerLedgerTransaction: number | null; ledgerMessagesPerSecond: number; ledgerLagMs: number | null };
+export type D1Load = {
+  ledgerPerSecond: number;
+  auditPerSecond: number;
+  rowsPerLedgerTransaction: number | null;
+  /** Local D1's time per ledger delivery (its transactions), as the consumer measured it. */
+  msPerLedgerDelivery: number | null;
+  ledgerMessagesPerSecond: number;
+  ledgerLagMs: number | null;
+};
 
 export class D1Writes {
   private writes: Write[] = [];
@@ -13,7 +21,7 @@ export class D1Writes {
   readonly onLog = (line: LogLine) => {
     const audit = /^QUEUE vauchflow-audit-local (\d+)\/(\d+)/.exec(line.message);
     if (audit) {
-      if (Number(audit[1]) > 0) this.writes.push({ at: line.at, kind: "audit", transactions: 1, messages: Number(audit[1]), rows: Number(audit[1]), lagMs: null });
+      if (Number(audit[1]) > 0) this.writes.push({ at: line.at, kind: "audit", transactions: 1, messages: Number(audit[1]), rows: Number(audit[1]), lagMs: null, writeMs: 0 });
       return;
     }
     if (!line.message.includes("ledger_written")) return;
@@ -24,7 +32,7 @@ export class D1Writes {
       return;
     }
     if (parsed.event === "ledger_written" && Number(parsed.transactions) > 0) {
-      this.writes.push({ at: line.at, kind: "ledger", transactions: Number(parsed.transactions), messages: Number(parsed.messages), rows: Number(parsed.rows), lagMs: typeof parsed.lag_ms === "number" ? parsed.lag_ms : null });
+      this.writes.push({ at: line.at, kind: "ledger", transactions: Number(parsed.transactions), messages: Number(parsed.messages), rows: Number(parsed.rows), lagMs: typeof parsed.lag_ms === "number" ? parsed.lag_ms : null, writeMs: Number(parsed.write_ms ?? 0) });
     }
   };
 
@@ -48,6 +56,7 @@ export class D1Writes {
       ledgerPerSecond: transactions / seconds,
       auditPerSecond: inside.filter((w) => w.kind === "audit").length / seconds,
       rowsPerLedgerTransaction: transactions > 0 ? ledger.reduce((n, w) => n + w.rows, 0) / transactions : null,
+      msPerLedgerDelivery: ledger.length > 0 ? ledger.reduce((n, w) => n + w.writeMs, 0) / ledger.length : null,
       ledgerMessagesPerSecond: ledger.reduce((n, w) => n + w.messages, 0) / seconds,
       ledgerLagMs: ledger.length > 0 ? Math.max(...ledger.map((w) => w.lagMs ?? 0)) : null,
     };

@@ -25,9 +25,12 @@ const GOALS: Record<string, number> = {
 };
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-/** D1 write transactions per second: the ledger's (with its rows per transaction) + the audit log's. */
-const d1Cell = (d: D1Load | undefined) =>
-  d ? `${d.ledgerPerSecond.toFixed(1)}${d.rowsPerLedgerTransaction === null ? "" : ` (${Math.round(d.rowsPerLedgerTransaction)} rows)`} + ${d.auditPerSecond.toFixed(1)}` : "—";
+/** D1 write transactions per second: the ledger's (rows per transaction, local D1's ms per delivery) + the audit log's. */
+const d1Cell = (d: D1Load | undefined) => {
+  if (!d) return "—";
+  const detail = d.rowsPerLedgerTransaction === null ? "" : ` (${Math.round(d.rowsPerLedgerTransaction)} rows, ${Math.round(d.msPerLedgerDelivery ?? 0)} ms)`;
+  return `${d.ledgerPerSecond.toFixed(1)}${detail} + ${d.auditPerSecond.toFixed(1)}`;
+};
 
 export function writeReport(r: Report) {
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
@@ -35,7 +38,7 @@ export function writeReport(r: Report) {
     START,
     `Measured ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} on ${machine}. Each run: ${r.seconds} s of autocannon against local workerd (Miniflare, no dev proxy), load generator on the same machine.`,
     "",
-    "| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | floor | ratio to floor | goal | D1 write tx/s: ledger (rows/tx) + audit |",
+    "| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | floor | ratio to floor | goal | D1 write tx/s: ledger (rows/tx, ms) + audit |",
     "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
     ...r.runs.map(({ run, floor, d1 }) => {
       const ratio = floor ? run.rps / floor.rps : null;
