@@ -5,6 +5,11 @@
 //   after they are in       customer_velocity sightings: each customer's redemptions in the team's window
 // Extra row cells (after the 14 columns of the redemptions table): the two event ids and the event's data.
 import { DEFAULT_FRAUD_SETTINGS } from "../domain/fraud";
+import type { LedgerEntry } from "../domain/ledger";
+import { newId } from "../lib/ids";
+import { PSEUDONYM_PREFIX } from "../services/customer-erasure";
+import { renderRedemption } from "../services/redemptions";
+import type { PlanHooks } from "./ledger-writes";
 
 const col = (i: number) => `json_extract(value, '$[${i}]')`;
 export const EVENT_IDS = 14;
@@ -56,3 +61,33 @@ export const VELOCITY_ALERT_SQL = `INSERT INTO fraud_alerts (id, team_id, type, 
   ON CONFLICT (team_id, type, subject, window_start) DO UPDATE SET
     severity = CASE WHEN excluded.count > count THEN excluded.severity ELSE severity END,
     count = max(count, excluded.count), last_seen = max(last_seen, excluded.last_seen)`;
+
+type Cell = string | number | null;
+
+/** The customers of a chunk of redemption rows, one per (team, customer) at its latest redemption, for customer_velocity. */
+function velocityRows(json: string): string | null {
+  const latest = new Map<string, Cell[]>();
+  for (const row of JSON.parse(json) as Cell[][]) {
+    const [, team, , , , customer, , , , , , createdAt] = row;
+    if (typeof customer !== "string") continue;
+    const key = `${team}\u0000${customer}`;
+    const held = latest.get(key);
+    if (!held || Number(held[2]) < Number(createdAt)) latest.set(key, [team!, customer, createdAt!, newId("frd"), newId("evt")]);
+  }
+  return latest.size > 0 ? JSON.stringify([...latest.values()]) : null;
+}
+
+type Redemption = Extract<LedgerEntry, { kind: "redemption" }>["redemption"];
+
+/** The consumer's hooks: event ids and data on each row (minted here, written only for what a chunk changes). */
+export const insightHooks = (db: D1Database): PlanHooks<D1PreparedStatement> => ({
+  redemptionCells: (r: Redemption) => [newId("evt"), newId("evt"), JSON.stringify(renderRedemption(r))],
+  registers: (customerId) => !customerId.startsWith(PSEUDONYM_PREFIX),
+  aroundRedemptions: (json) => {
+    const customers = velocityRows(json);
+    return {
+      before: [db.prepare(ROLLUPS_SQL).bind(json), db.prepare(CHECKOUT_EVENTS_SQL).bind(json)],
+      after: customers ? [db.prepare(VELOCITY_EVENT_SQL).bind(customers), db.prepare(VELOCITY_ALERT_SQL).bind(customers)] : [],
+    };
+  },
+});

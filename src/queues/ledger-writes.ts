@@ -4,11 +4,21 @@
 // Every write is idempotent and indifferent to order, because the queue delivers at least once and in no fixed
 // order: within a delivery, rows for the same key are merged first by the target's own rule, and D1 applies
 // the same rule against what it already holds.
+// What rides along with the redemption rows (rollups, checkout events, fraud checks, erasure) comes in through
+// `PlanHooks` from the consumer (./ledger.ts), so this file stays free of runtime imports: `npm run bench:capacity`
+// runs it on Node's SQLite.
 import type { LedgerEntry, LedgerMessage } from "../domain/ledger";
-import { newId } from "../lib/ids";
-import { PSEUDONYM_PREFIX } from "../services/customer-erasure";
-import { renderRedemption } from "../services/redemptions";
-import { CHECKOUT_EVENTS_SQL, ROLLUPS_SQL, VELOCITY_ALERT_SQL, VELOCITY_EVENT_SQL } from "./ledger-insights";
+
+type Redemption = Extract<LedgerEntry, { kind: "redemption" }>["redemption"];
+
+export type PlanHooks<S> = {
+  /** Cells appended to a redemption row (after the table's 14 columns), for the statements around it. */
+  redemptionCells?: (r: Redemption) => Cell[];
+  /** Whether a redemption's customer is registered in `customers` (an erased one's pseudonym is not). */
+  registers?: (customerId: string) => boolean;
+  /** Statements before and after one chunk of redemption rows, in the same transaction. */
+  aroundRedemptions?: (json: string) => { before: S[]; after: S[] };
+};
 
 type Cell = string | number | null;
 type Row = Cell[];
@@ -64,16 +74,14 @@ type TargetName = keyof typeof TARGETS;
 type Keyed = [TargetName, string, Row];
 
 /** The rows one entry writes, each under its target's key. A new entry kind is a new case here. */
-function rowsOf(teamId: string, e: LedgerEntry): Keyed[] {
+function rowsOf<S>(teamId: string, e: LedgerEntry, hooks: PlanHooks<S>): Keyed[] {
   switch (e.kind) {
     case "redemption": {
       const r = e.redemption;
-      // The event ids are minted here, but an event row is written only for what the chunk changes in D1.
       const row: Row = [r.id, teamId, r.voucherId, r.code, r.campaignId, r.customerId, r.order.id ?? null, JSON.stringify(r.order), r.discountAmount,
-        r.currency, r.status, r.createdAt, r.rolledBackAt, r.rollbackReason, newId("evt"), newId("evt"), JSON.stringify(renderRedemption(r))];
+        r.currency, r.status, r.createdAt, r.rolledBackAt, r.rollbackReason, ...(hooks.redemptionCells?.(r) ?? [])];
       const rows: Keyed[] = [["redemptions", r.id, row]];
-      // An erased customer's late redemption carries the pseudonym (./ledger-erasures.ts): never registered.
-      if (r.customerId && !r.customerId.startsWith(PSEUDONYM_PREFIX)) rows.push(["customers", `${teamId}\u0000${r.customerId}`, [teamId, r.customerId, r.createdAt]]);
+      if (r.customerId && (hooks.registers?.(r.customerId) ?? true)) rows.push(["customers", `${teamId}\u0000${r.customerId}`, [teamId, r.customerId, r.createdAt]]);
       return rows;
     }
     case "voucher_state":
@@ -85,19 +93,6 @@ function rowsOf(teamId: string, e: LedgerEntry): Keyed[] {
 }
 
 const encoder = new TextEncoder();
-
-/** The customers of a chunk of redemption rows, one per (team, customer) at its latest redemption, for customer_velocity. */
-function velocityRows(json: string): string | null {
-  const latest = new Map<string, Row>();
-  for (const row of JSON.parse(json) as Row[]) {
-    const [, team, , , , customer, , , , , , createdAt] = row;
-    if (typeof customer !== "string") continue;
-    const key = `${team}\u0000${customer}`;
-    const held = latest.get(key);
-    if (!held || Number(held[2]) < Number(createdAt)) latest.set(key, [team!, customer, createdAt!, newId("frd"), newId("evt")]);
-  }
-  return latest.size > 0 ? JSON.stringify([...latest.values()]) : null;
-}
 
 /** Splits rows into statement parameters (JSON arrays) within the row and byte bounds. */
 function chunks(rows: Row[]): { json: string; count: number }[] {
@@ -126,13 +121,13 @@ export type Preparer<S> = { prepare(sql: string): { bind(json: string): S } };
 export type LedgerPlan<S> = { transactions: { statements: S[]; rows: number }[]; entries: number; rows: number };
 
 /** The D1 transactions that write these messages: usually one. */
-export function planLedgerWrites<S>(db: Preparer<S>, messages: readonly LedgerMessage[]): LedgerPlan<S> {
+export function planLedgerWrites<S>(db: Preparer<S>, messages: readonly LedgerMessage[], hooks: PlanHooks<S> = {}): LedgerPlan<S> {
   const merged = new Map<TargetName, Map<string, Row>>();
   let entries = 0;
   for (const m of messages) {
     for (const e of m.entries) {
       entries += 1;
-      for (const [target, key, row] of rowsOf(m.team_id, e)) {
+      for (const [target, key, row] of rowsOf(m.team_id, e, hooks)) {
         const rows = merged.get(target) ?? merged.set(target, new Map()).get(target)!;
         const held = rows.get(key);
         rows.set(key, held ? TARGETS[target].merge(held, row) : row);
@@ -148,14 +143,8 @@ export function planLedgerWrites<S>(db: Preparer<S>, messages: readonly LedgerMe
         transactions.push(current);
         current = { statements: [], rows: 0 };
       }
-      if (target === "redemptions") {
-        current.statements.push(db.prepare(ROLLUPS_SQL).bind(json), db.prepare(CHECKOUT_EVENTS_SQL).bind(json));
-      }
-      current.statements.push(db.prepare(TARGETS[target].sql).bind(json));
-      if (target === "redemptions") {
-        const customers = velocityRows(json);
-        if (customers) current.statements.push(db.prepare(VELOCITY_EVENT_SQL).bind(customers), db.prepare(VELOCITY_ALERT_SQL).bind(customers));
-      }
+      const around = target === "redemptions" ? hooks.aroundRedemptions?.(json) : undefined;
+      current.statements.push(...(around?.before ?? []), db.prepare(TARGETS[target].sql).bind(json), ...(around?.after ?? []));
       current.rows += count;
       total += count;
     }

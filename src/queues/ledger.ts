@@ -8,13 +8,14 @@ import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
 import { dispatchSafely } from "../services/webhook-outbox";
 import { applyErasures, eraseLate, type LateErasure } from "./ledger-erasures";
+import { insightHooks } from "./ledger-insights";
 import { type LedgerPlan, planLedgerWrites } from "./ledger-writes";
 
 /** Writes the messages; throws if any transaction fails (those before it stay written: rewriting them is harmless). */
 export async function writeLedger(db: D1Database, messages: readonly LedgerMessage[]): Promise<LedgerPlan<D1PreparedStatement> & { late: LateErasure[] }> {
   const own = structuredClone(messages) as LedgerMessage[];
   const late = await applyErasures(db, own);
-  const plan = planLedgerWrites(db, own);
+  const plan = planLedgerWrites(db, own, insightHooks(db));
   for (const t of plan.transactions) await db.batch(t.statements);
   return { ...plan, late };
 }
