@@ -2,7 +2,7 @@
 // meant to catch abuse without flagging a busy honest shop; a team may change any of them.
 //   customer_velocity         one customer's redemptions across the team's vouchers in the window
 //   code_enumeration          one credential's validations or redemptions of unknown or invalid codes in the window
-//   redemption_failure_burst  refused redemptions of one voucher in the window
+//   redemption_failure_burst  one credential's refused redemptions (not eligible, limit reached, duplicate) in the window
 export const FRAUD_TYPES = ["customer_velocity", "code_enumeration", "redemption_failure_burst"] as const;
 export type FraudType = (typeof FRAUD_TYPES)[number];
 export type Threshold = { count: number; window_seconds: number };

@@ -12,7 +12,7 @@ import { defaultRateLimit } from "../domain/scopes";
 import { verifyAccessToken } from "../lib/tokens";
 import { RATE_WINDOW_MS, type RateDecision } from "../objects/credential";
 import { keyActorOf, ROLE_SCOPES } from "../services/access";
-import { takeFailedCodes } from "../services/code-failures";
+import { takeFailures } from "../services/code-failures";
 
 
 function credentialOf(c: Context<AppEnv>): string | null {
@@ -49,8 +49,8 @@ async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> 
   }
   // A mistyped or invented key stops here: no Durable Object is created and D1 is not read for it.
   if (!parsed.checked) throw new ApiError("invalid_api_key");
-  const failedCodes = takeFailedCodes(parsed.keyId);
-  const result = await credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env.ENVIRONMENT), failedCodes);
+  const failures = takeFailures(parsed.keyId);
+  const result = await credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env.ENVIRONMENT), failures);
   if (result.ok || result.teamId) c.set("auditSubject", { teamId: result.ok ? result.key.teamId : result.teamId, credentialId: parsed.keyId });
   if (!result.ok || result.key.type !== parsed.type || result.key.environment !== deployment) throw new ApiError("invalid_api_key");
   if (result.key.type === "publishable") exposeRefusal(c, result.key.allowedOrigins);

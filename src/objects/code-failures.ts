@@ -1,41 +1,48 @@
-// code_enumeration (src/domain/fraud.ts), counted where it costs no extra hop: the credential's own object, which
-// every request of the credential reaches anyway. Isolates note a credential's failed codes (unknown or invalid
-// on validate or redeem) and hand the count over with that credential's next authentication; a count left over
-// when no request follows is handed over from waitUntil (off the response path).
+// The per-credential fraud detectors (src/domain/fraud.ts), counted where it costs no extra hop: the credential's
+// own object, which every request of the credential reaches anyway. code_enumeration counts unknown or invalid
+// codes on validate or redeem; redemption_failure_burst counts refused redemptions. Isolates hand the counts over
+// with the credential's next authentication (src/services/code-failures.ts).
 import type { Env } from "../env";
-import { teamFraudSettings, sightingStatements } from "../services/fraud";
-import { windowStart } from "../domain/fraud";
-import type { Threshold } from "../domain/fraud";
+import { type FraudType, type Threshold, windowStart } from "../domain/fraud";
+import type { Failures } from "../services/code-failures";
+import { sightingStatements, teamFraudSettings } from "../services/fraud";
 
 const SETTINGS_TTL_MS = 60_000;
+const DETECTORS: [keyof Failures, FraudType][] = [
+  ["codes", "code_enumeration"],
+  ["redemptions", "redemption_failure_burst"],
+];
 
-/** One credential's failed codes in the current window, and when to tell D1. */
-export class CodeFailureCounter {
-  private window = { start: 0, count: 0 };
-  private settings: { threshold: Threshold; until: number } | null = null;
+export class FailureCounters {
+  private windows = new Map<FraudType, { start: number; count: number }>();
+  private settings: { thresholds: Record<FraudType, Threshold>; until: number } | null = null;
 
   constructor(private readonly env: Env) {}
 
-  /** Adds failures; when the count is at or past the team's threshold, returns the D1 write that records it. */
-  async note(teamId: string, subject: string, failures: number, now: number): Promise<Promise<unknown> | null> {
-    const threshold = await this.threshold(teamId, now);
-    const start = windowStart(now, threshold.window_seconds);
-    if (start !== this.window.start) this.window = { start, count: 0 };
-    const before = this.window.count;
-    this.window.count += failures;
-    const after = this.window.count;
-    // Written when the threshold is first reached and at each further multiple of it: the alert's count stays
-    // current without a D1 write per failure.
-    if (after < threshold.count || Math.floor(after / threshold.count) === Math.floor(before / threshold.count)) return null;
-    const statements = sightingStatements(this.env, { teamId, type: "code_enumeration", subject, count: after, at: now, threshold });
-    return this.env.DB.batch(statements);
+  /** Adds failures; writes an alert when a count reaches the team's threshold, and at each further multiple of it. */
+  async note(teamId: string, subject: string, failures: Failures, now: number): Promise<void> {
+    const thresholds = await this.thresholds(teamId, now);
+    const statements: D1PreparedStatement[] = [];
+    for (const [kind, type] of DETECTORS) {
+      if (failures[kind] <= 0) continue;
+      const threshold = thresholds[type];
+      const start = windowStart(now, threshold.window_seconds);
+      const window = this.windows.get(type);
+      const current = window && window.start === start ? window : { start, count: 0 };
+      const before = current.count;
+      current.count += failures[kind];
+      this.windows.set(type, current);
+      // Not a D1 write per failure: the alert's count is brought up to date at each multiple of the threshold.
+      if (current.count < threshold.count || Math.floor(current.count / threshold.count) === Math.floor(before / threshold.count)) continue;
+      statements.push(...sightingStatements(this.env, { teamId, type, subject, count: current.count, at: now, threshold }));
+    }
+    if (statements.length > 0) await this.env.DB.batch(statements);
   }
 
-  private async threshold(teamId: string, now: number): Promise<Threshold> {
+  private async thresholds(teamId: string, now: number): Promise<Record<FraudType, Threshold>> {
     if (!this.settings || this.settings.until <= now) {
-      const settings = await teamFraudSettings(this.env, teamId);
-      this.settings = { threshold: settings.code_enumeration, until: now + SETTINGS_TTL_MS };
+      this.settings = { thresholds: await teamFraudSettings(this.env, teamId), until: now + SETTINGS_TTL_MS };
     }
-    return this.settings.threshold;
+    return this.settings.thresholds;
   }
 }

@@ -7,7 +7,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env, KeyType } from "../env";
 import { constantTimeEqual } from "../lib/crypto";
-import { CodeFailureCounter } from "./code-failures";
+import { FailureCounters } from "./code-failures";
+import type { Failures } from "../services/code-failures";
 
 export type KeyState = {
   id: string;
@@ -48,7 +49,7 @@ export class CredentialObject extends DurableObject<Env> {
   private state: KeyState | null | undefined;
   private lastTouch = 0;
   private window: RateWindow | undefined;
-  private codeFailures: CodeFailureCounter | undefined;
+  private failureCounters: FailureCounters | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -58,8 +59,8 @@ export class CredentialObject extends DurableObject<Env> {
   }
 
   /** Checks the secret and, when it is valid, admits the request against the key's window (default limit unless the key sets one). */
-  /** `failedCodes`: the credential's unknown or invalid codes an isolate saw since its last authentication. */
-  async authenticate(keyId: string, secretHash: string, defaultLimit: number, failedCodes = 0): Promise<AuthResult> {
+  /** `failures`: the credential's failed codes and refused redemptions an isolate saw since its last authentication. */
+  async authenticate(keyId: string, secretHash: string, defaultLimit: number, failures?: Failures): Promise<AuthResult> {
     // The object's own clock, never the caller's: callers' clocks may disagree, the window must not.
     const now = Date.now();
     const state = await this.load(keyId);
@@ -72,7 +73,7 @@ export class CredentialObject extends DurableObject<Env> {
       if (constantTimeEqual(secret.hash, secretHash) && live) matched = true;
     }
     if (!matched) return { ok: false, teamId: state.teamId };
-    if (failedCodes > 0) this.noteFailures(state.teamId, keyId, failedCodes, now);
+    if (failures) this.countFailures(state.teamId, keyId, failures, now);
     const rate = await this.admit(state.rateLimitPerMinute ?? defaultLimit, now);
     const touch = rate.allowed && now - this.lastTouch >= TOUCH_INTERVAL_MS;
     if (touch) this.lastTouch = now;
@@ -80,20 +81,19 @@ export class CredentialObject extends DurableObject<Env> {
     return { ok: true, key, touch, rate };
   }
 
-  /** Failed codes handed over when no request of the credential followed to carry them. */
-  async noteFailedCodes(keyId: string, failedCodes: number): Promise<void> {
+  /** Failures handed over when no request of the credential followed to carry them. */
+  async noteFailures(keyId: string, failures: Failures): Promise<void> {
     const state = await this.load(keyId);
-    if (state && failedCodes > 0) this.noteFailures(state.teamId, keyId, failedCodes, Date.now());
+    if (state) this.countFailures(state.teamId, keyId, failures, Date.now());
   }
 
-  private noteFailures(teamId: string, subject: string, failedCodes: number, now: number) {
-    this.codeFailures ??= new CodeFailureCounter(this.env);
+  private countFailures(teamId: string, subject: string, failures: Failures, now: number) {
+    this.failureCounters ??= new FailureCounters(this.env);
     // Off the answer: the count and the rare alert write never hold the request that carried them.
     this.ctx.waitUntil(
-      this.codeFailures
-        .note(teamId, subject, failedCodes, now)
-        .then((write) => write)
-        .catch((err) => console.error(JSON.stringify({ level: "error", fraud: "code_enumeration", error: err instanceof Error ? err.message : String(err) }))),
+      this.failureCounters
+        .note(teamId, subject, failures, now)
+        .catch((err) => console.error(JSON.stringify({ level: "error", fraud: "credential_failures", error: err instanceof Error ? err.message : String(err) }))),
     );
   }
 

@@ -1,27 +1,36 @@
-// The isolate's side of code_enumeration (src/objects/code-failures.ts): failed codes are noted per API key and
-// handed to the key's object with its next authentication, so counting costs no hop; what no request carries
-// within a second is handed over from waitUntil, after the answer.
+// The isolate's side of the per-credential detectors (src/objects/code-failures.ts): code_enumeration (unknown or
+// invalid codes) and redemption_failure_burst (refused redemptions). Failures are noted per API key and handed to
+// the key's object with its next authentication, so counting costs no hop; what no request carries within a
+// second is handed over from waitUntil, after the answer.
 import type { Env, ServiceContext } from "../env";
 
-const pending = new Map<string, number>();
+export type Failures = { codes: number; redemptions: number };
+const pending = new Map<string, Failures>();
 const HANDOVER_DELAY_MS = 1000;
 
-/** A validate or redeem answered with an unknown or invalid code. */
-export function noteFailedCode(ctx: ServiceContext): void {
+function note(ctx: ServiceContext, kind: keyof Failures): void {
   if (ctx.actor.kind !== "api_key") return;
   const keyId = ctx.actor.keyId;
-  pending.set(keyId, (pending.get(keyId) ?? 0) + 1);
+  const held = pending.get(keyId) ?? { codes: 0, redemptions: 0 };
+  held[kind] += 1;
+  pending.set(keyId, held);
   ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, HANDOVER_DELAY_MS)).then(() => handOver(ctx.env, keyId)));
 }
 
-/** The key's failed codes not yet handed over; taking them clears them. */
-export function takeFailedCodes(keyId: string): number {
-  const n = pending.get(keyId) ?? 0;
+/** A validate or redeem answered with an unknown or invalid code. */
+export const noteFailedCode = (ctx: ServiceContext) => note(ctx, "codes");
+
+/** A redemption refused (not eligible, limit reached, duplicate order). */
+export const noteRefusedRedemption = (ctx: ServiceContext) => note(ctx, "redemptions");
+
+/** The key's failures not yet handed over; taking them clears them. */
+export function takeFailures(keyId: string): Failures | undefined {
+  const held = pending.get(keyId);
   pending.delete(keyId);
-  return n;
+  return held;
 }
 
 async function handOver(env: Env, keyId: string) {
-  const n = takeFailedCodes(keyId);
-  if (n > 0) await env.CREDENTIALS.get(env.CREDENTIALS.idFromName(keyId)).noteFailedCodes(keyId, n);
+  const held = takeFailures(keyId);
+  if (held) await env.CREDENTIALS.get(env.CREDENTIALS.idFromName(keyId)).noteFailures(keyId, held);
 }

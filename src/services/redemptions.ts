@@ -6,7 +6,7 @@ import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type VoucherView } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
-import { noteFailedCode } from "./code-failures";
+import { noteFailedCode, noteRefusedRedemption } from "./code-failures";
 import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "./voucher-rules";
 import { voucherStub } from "./vouchers";
 
@@ -84,6 +84,7 @@ export async function redeemVoucher(ctx: ServiceContext, code: string, request: 
   const { stub, ref } = target(ctx, code);
   const outcome = await stub.redeem(ref, request, newId("red"));
   if (!outcome || outcome.kind === "rejected") noteFailedCode(ctx);
+  if (outcome && outcome.kind !== "redeemed") noteRefusedRedemption(ctx);
   if (!outcome) throw new ApiError("voucher_not_found");
   if (outcome.kind === "duplicate") {
     throw new ApiError("duplicate_redemption", `Order ${request.order.id} already redeemed this voucher.`, [

@@ -85,3 +85,17 @@ describe("code_enumeration", () => {
     expectApiError(await alerts(reader.key), 403, "insufficient_scope");
   });
 });
+
+describe("redemption_failure_burst", () => {
+  it("a key whose redemptions keep being refused raises an alert naming the key", async () => {
+    const { owner, admin } = await newTeam();
+    await call("PUT", "/v1/analytics/fraud/settings", { token: admin.key, body: { redemption_failure_burst: { count: 4, window_seconds: 3600 } } });
+    const checkout = await createKey(owner.accessToken, { name: "checkout", scopes: ["redeem:vouchers"] });
+    const voucher = await createVoucher(admin.key, { redemption_limit: 1 });
+    const redeem = (n: number) => call("POST", `/v1/vouchers/${voucher.code}/redeem`, { token: checkout.key, body: { order: { id: `o-${n}`, amount: 1000 } } });
+    expect((await redeem(0)).status).toBe(201);
+    for (let i = 1; i <= 4; i++) expectApiError(await redeem(i), 409, "redemption_limit_reached");
+    const data = await waitForAlerts(admin.key, (d) => d.some((a) => a.type === "redemption_failure_burst"));
+    expect(data.find((a) => a.type === "redemption_failure_burst")).toMatchObject({ subject: checkout.id, count: 4, window_seconds: 3600 });
+  });
+});

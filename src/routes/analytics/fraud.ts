@@ -8,7 +8,7 @@ const DETECTORS = [
   "Detectors (defaults; a team changes them with PUT /v1/analytics/fraud/settings):",
   "- `customer_velocity`: one customer redeeming 5 times within 600 s across the team's vouchers.",
   "- `code_enumeration`: one credential getting 20 unknown or invalid codes within 60 s on validate or redeem.",
-  "- `redemption_failure_burst`: 25 refused redemptions of one voucher within 60 s.",
+  "- `redemption_failure_burst`: one credential getting 25 refused redemptions (not eligible, limit reached, duplicate order) within 60 s.",
   "One alert per subject and window (its count and `last_seen` kept current); a new alert also emits a `fraud.alert` webhook event.",
 ].join("\n");
 

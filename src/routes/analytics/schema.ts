@@ -55,7 +55,7 @@ export const FraudAlert = z
     id: z.string(),
     type: z.enum(FRAUD_TYPES),
     severity: z.enum(["low", "medium", "high"]),
-    subject: z.string().openapi({ description: "The customer id, the credential (key id or user id) or the voucher code the alert is about." }),
+    subject: z.string().openapi({ description: "What the alert is about: the customer id (customer_velocity) or the API key id (code_enumeration, redemption_failure_burst)." }),
     count: z.number().int(),
     window_seconds: z.number().int(),
     first_seen: z.string(),
