@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { Reason } from "../services/voucher-rules";
+import { CampaignEvents } from "./campaign-events";
 import { CampaignReservations, type Reservation } from "./campaign-reservations";
 
 export type CampaignState = {
@@ -37,6 +38,7 @@ const RECONCILE_RETRY_MS = 10_000;
 export class CampaignObject extends DurableObject<Env> {
   private state: CampaignState | undefined;
   private ledger = { spent: 0, redemptions: 0 };
+  private readonly events: CampaignEvents;
   private readonly reservations: CampaignReservations;
   /** When the reconciliation alarm is known to be set, so a reserve does not ask storage every time. */
   private reconcileAt: number | null = null;
@@ -48,6 +50,7 @@ export class CampaignObject extends DurableObject<Env> {
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1), state TEXT NOT NULL, spent INTEGER NOT NULL, redemptions INTEGER NOT NULL)`);
     sql.exec("CREATE TABLE IF NOT EXISTS customers (customer_id TEXT PRIMARY KEY, redemptions INTEGER NOT NULL)");
     this.reservations = new CampaignReservations(sql);
+    this.events = new CampaignEvents(sql);
   }
 
   /**
@@ -89,7 +92,13 @@ export class CampaignObject extends DurableObject<Env> {
     if (!state) return null;
     if (this.reservations.find(key)?.held) return { ok: true };
     const decision = this.decide(state, ask);
-    if (!decision.ok) return decision;
+    if (!decision.ok) {
+      if (decision.reason === "budget_exhausted") {
+        this.ctx.storage.transactionSync(() => this.events.budgetReached(state.teamId, this.budgetData(state)));
+        await this.flushEventsSoon();
+      }
+      return decision;
+    }
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.reservations.hold(key, ask, voucherCode, now);
@@ -101,7 +110,9 @@ export class CampaignObject extends DurableObject<Env> {
       }
       this.ledger = { spent: this.ledger.spent + ask.amount, redemptions: this.ledger.redemptions + 1 };
       this.save(state);
+      if (state.budgetCap !== null && this.ledger.spent >= state.budgetCap) this.events.budgetReached(state.teamId, this.budgetData(state));
     });
+    if (this.events.waiting) await this.flushEventsSoon();
     if (this.reconcileAt === null) await this.armReconcile(now + RESERVATION_SETTLE_MS);
     return { ok: true };
   }
@@ -112,8 +123,18 @@ export class CampaignObject extends DurableObject<Env> {
     this.giveBack(key);
   }
 
+  private budgetData(state: CampaignState) {
+    return { campaign_id: state.id, budget_cap: state.budgetCap ?? 0, spent: this.ledger.spent };
+  }
+
+  /** Writes the event now, off the answer; the alarm writes it later if D1 does not take it. */
+  private async flushEventsSoon() {
+    this.ctx.waitUntil(this.events.flush(this.env).catch(() => this.armReconcile(Date.now() + RECONCILE_RETRY_MS)));
+  }
+
   override async alarm(): Promise<void> {
     this.reconcileAt = null;
+    if (this.events.waiting) await this.events.flush(this.env).catch(() => undefined);
     let next: number | null;
     try {
       next = await this.reconcile();
@@ -194,6 +215,7 @@ export class CampaignObject extends DurableObject<Env> {
       }
       this.ledger = { spent: this.ledger.spent - reservation.amount, redemptions: this.ledger.redemptions - 1 };
       this.save(state);
+      this.events.reopen();
     });
   }
 
@@ -201,7 +223,10 @@ export class CampaignObject extends DurableObject<Env> {
     const state = await this.ensure(ref);
     if (!state) return null;
     const next = { ...state, ...changes };
-    this.save(next);
+    this.ctx.storage.transactionSync(() => {
+      this.save(next);
+      if (changes.budgetCap !== undefined && changes.budgetCap !== state.budgetCap) this.events.reopen();
+    });
     return next;
   }
 

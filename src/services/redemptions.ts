@@ -7,6 +7,7 @@ import { iso } from "../lib/time";
 import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type VoucherView } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
 import { noteFailedCode, noteRefusedRedemption } from "./code-failures";
+import { emitValidated } from "./validation-events";
 import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "./voucher-rules";
 import { voucherStub } from "./vouchers";
 
@@ -52,10 +53,14 @@ export async function validateVoucher(ctx: ServiceContext, code: string, request
     throw new ApiError("voucher_not_found");
   }
   const { voucher: d, evaluation } = outcome;
+  const teamId = requireTeam(ctx.actor);
+  const seen = { code: d.code, campaign_id: d.campaignId, customer_id: request.customer_id ?? null, order_amount: request.order.amount };
   if (!evaluation.ok) {
     noteFailedCode(ctx);
+    emitValidated(ctx, teamId, { ...seen, valid: false, reason: evaluation.reason });
     return { valid: false as const, code: d.code, reason: evaluation.reason, message: REASON_MESSAGES[evaluation.reason] };
   }
+  emitValidated(ctx, teamId, { ...seen, valid: true, discount_amount: evaluation.discountAmount });
   const answer = {
     valid: true as const,
     code: d.code,
