@@ -22,5 +22,5 @@ export async function seedTeam(call: Call) {
   });
   const key = async (name: string) =>
     (await call("POST", "/v1/api-keys", signup.access_token, { name, type: "secret", rate_limit_per_minute: 100_000 })).key as string;
-  return { token: signup.access_token as string, key };
+  return { token: signup.access_token as string, teamId: signup.team.id as string, key };
 }

@@ -10,6 +10,7 @@ import { load, type NextRequest, type Run } from "./load.ts";
 import { peakRssDuring } from "./memory.ts";
 import { writeReport, type Report } from "./report.ts";
 import { startServers } from "./server.ts";
+import { reportExport, seedRedemptions } from "./report-csv.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = [16, 64];
@@ -151,8 +152,11 @@ async function main() {
       { count: 5_000, ...(await csvExport(servers.appUrl, bulkKey, small.id)) },
       { count: 50_000, ...(await csvExport(servers.appUrl, bulkKey, large.id)) },
     ];
+    const reportTeam = await seedTeam(call);
+    await seedRedemptions(await servers.appD1(), reportTeam.teamId);
+    const report = await reportExport(servers.appUrl, await reportTeam.key("report"));
     const bundle = readFileSync(servers.appScript);
-    writeReport({ runs, lag, bulk, exports, bundle: { bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength }, seconds: SECONDS });
+    writeReport({ runs, lag, bulk, exports, report, bundle: { bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength }, seconds: SECONDS });
   } finally {
     await servers.dispose();
   }

@@ -10,6 +10,8 @@ export type Report = {
   lag: { run: Run; result: LagResult; d1: D1Load }[];
   bulk: { count: number; status: string; seconds: number }[];
   exports: { count: number; rows: number; bytes: number; seconds: number; rssBeforeMiB: number; rssPeakMiB: number }[];
+  /** GET /v1/reports/redemptions over 50,000 redemptions (5,000 of them rolled back: 55,000 rows). */
+  report: { count: number; rows: number; bytes: number; seconds: number; rssBeforeMiB: number; rssPeakMiB: number };
   bundle: { bytes: number; gzipBytes: number };
   seconds: number;
 };
@@ -59,6 +61,7 @@ export function writeReport(r: Report) {
     "| CSV export | rows | size | time | workerd RSS before → peak |",
     "| ---: | ---: | ---: | ---: | ---: |",
     ...r.exports.map((e) => `| ${e.count.toLocaleString("en")} vouchers | ${e.rows} | ${kib(e.bytes)} | ${e.seconds.toFixed(1)} s | ${e.rssBeforeMiB.toFixed(0)} → ${e.rssPeakMiB.toFixed(0)} MiB |`),
+    `| redemption report, ${r.report.count.toLocaleString("en")} redemptions | ${r.report.rows} | ${kib(r.report.bytes)} | ${r.report.seconds.toFixed(1)} s | ${r.report.rssBeforeMiB.toFixed(0)} → ${r.report.rssPeakMiB.toFixed(0)} MiB |`,
     "",
     `Worker bundle: ${kib(r.bundle.bytes)}, ${kib(r.bundle.gzipBytes)} gzipped.`,
     END,

@@ -103,6 +103,8 @@ export async function startServers(options: { inspectorPort?: number; onLog?: (l
     appUrl: origin(appUrl),
     floorUrl: origin(floorUrl),
     appScript,
+    /** The app's D1, for seeding what would take too long through the API (50,000 redemptions for the report). */
+    appD1: () => app.getD1Database("DB"),
     dispose: () => Promise.all([app.dispose(), floor.dispose()]),
   };
 }
