@@ -5,10 +5,10 @@ import type { startServers } from "./server.ts";
 
 const REPORT_ROWS = 50_000;
 
-/** 50,000 redemptions straight into D1 (a few statements of 1,000 rows), as the ledger consumer would write them. */
-export async function seedRedemptions(db: Awaited<ReturnType<Awaited<ReturnType<typeof startServers>>["appD1"]>>, teamId: string) {
+/** Redemptions (50,000 by default) straight into D1 (a few statements of 1,000 rows), as the ledger consumer would write them. */
+export async function seedRedemptions(db: Awaited<ReturnType<Awaited<ReturnType<typeof startServers>>["appD1"]>>, teamId: string, count = REPORT_ROWS) {
   const start = Date.now() - 3_600_000;
-  for (let i = 0; i < REPORT_ROWS; i += 1000) {
+  for (let i = 0; i < count; i += 1000) {
     const rows = Array.from({ length: 1000 }, (_, j) => {
       const n = i + j;
       const id = `red_BENCH${String(n).padStart(21, "0")}`;
@@ -25,7 +25,7 @@ export async function seedRedemptions(db: Awaited<ReturnType<Awaited<ReturnType<
 }
 
 /** The redemption report of those rows, streamed: rows, bytes, time and workerd's memory while it streams. */
-export async function reportExport(base: string, key: string) {
+export async function reportExport(base: string, key: string, count = REPORT_ROWS) {
   const started = performance.now();
   const measured = await peakRssDuring(async () => {
     const res = await fetch(`${base}/v1/reports/redemptions`, { headers: { authorization: `Bearer ${key}` } });
@@ -37,6 +37,6 @@ export async function reportExport(base: string, key: string) {
     }
     return { bytes, rows: lines - 1 };
   });
-  return { count: REPORT_ROWS, ...measured.result, seconds: (performance.now() - started) / 1000, rssBeforeMiB: measured.beforeMiB, rssPeakMiB: measured.peakMiB };
+  return { count, ...measured.result, seconds: (performance.now() - started) / 1000, rssBeforeMiB: measured.beforeMiB, rssPeakMiB: measured.peakMiB };
 }
 
