@@ -24,8 +24,17 @@ describe("DELETE /v1/customers/{id}", () => {
     const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
     await flushedRead([{ teamId: owner.teamId, code: voucher.code }], () => call("GET", `/v1/customers/${id}/redemptions`, { token: admin.key }), (r) => r.body?.data?.length === 1);
 
+    const overviewBefore = await flushedRead(
+      [{ teamId: owner.teamId, code: voucher.code }],
+      () => call("GET", "/v1/analytics/overview", { token: admin.key }),
+      (r) => r.body?.redemptions?.count === 1,
+    );
     const erased = await call("DELETE", `/v1/customers/${id}`, { token: admin.key });
     expect(erased.status, JSON.stringify(erased.body)).toBe(204);
+    // Analytics count the same after the erasure: the redemption stands, under its pseudonym.
+    const overviewAfter = await call("GET", "/v1/analytics/overview", { token: admin.key });
+    expect(overviewAfter.body.redemptions).toEqual(overviewBefore.body.redemptions);
+    expect(overviewAfter.body.discount_total).toBe(overviewBefore.body.discount_total);
     expectApiError(await call("GET", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
     expectApiError(await call("GET", `/v1/customers/${id}/export`, { token: admin.key }), 404, "not_found");
     expectApiError(await call("DELETE", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");

@@ -621,4 +621,14 @@ describeSecurity([
     user: { allowedRoles: ["developer"], deniedRoles: ["viewer"] },
     targetsResource: true,
   }),
+  route({
+    method: "GET",
+    path: "/v1/analytics/fraud/settings",
+    url: () => "/v1/analytics/fraud/settings",
+    ok: 200,
+    answers: (res) => expect(res.body).toMatchObject({ object: "fraud_settings", code_enumeration: { count: 20 } }),
+    secret: { scope: "read:analytics" },
+    agent: { scope: "read:analytics" },
+    user: { allowedRoles: ["viewer"] },
+  }),
 ]);
