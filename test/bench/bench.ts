@@ -7,10 +7,9 @@ import { client, seedTeam, type Call } from "./api.ts";
 import { D1Writes } from "./d1-writes.ts";
 import { measureLag } from "./lag.ts";
 import { load, type NextRequest, type Run } from "./load.ts";
-import { peakRssDuring } from "./memory.ts";
 import { writeReport, type Report } from "./report.ts";
 import { startServers } from "./server.ts";
-import { reportExport, seedRedemptions } from "./report-csv.ts";
+import { measureCsv, reportExport, seedRedemptions } from "./report-csv.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = [16, 64];
@@ -46,20 +45,7 @@ async function bulkJob(call: Call, key: string, campaignId: string, count: numbe
   }
 }
 
-async function csvExport(base: string, key: string, campaignId: string) {
-  const started = performance.now();
-  const measured = await peakRssDuring(async () => {
-    const res = await fetch(`${base}/v1/vouchers?format=csv&campaign_id=${campaignId}`, { headers: { authorization: `Bearer ${key}` } });
-    let bytes = 0;
-    let lines = 0;
-    for await (const chunk of res.body!) {
-      bytes += chunk.byteLength;
-      for (const b of chunk) if (b === 10) lines += 1;
-    }
-    return { bytes, rows: lines - 1 };
-  });
-  return { ...measured.result, seconds: (performance.now() - started) / 1000, rssBeforeMiB: measured.beforeMiB, rssPeakMiB: measured.peakMiB };
-}
+const csvExport = (base: string, key: string, campaignId: string) => measureCsv(`${base}/v1/vouchers?format=csv&campaign_id=${campaignId}`, key);
 
 async function main() {
   const d1 = new D1Writes();
