@@ -33,3 +33,6 @@ export function severityOf(count: number, threshold: number): "low" | "medium" |
 
 /** The start of the window `at` falls in: one alert per subject and window. */
 export const windowStart = (at: number, windowSeconds: number) => Math.floor(at / (windowSeconds * 1000)) * windowSeconds * 1000;
+
+/** A credential's failures an isolate saw since it last handed them to the credential's object. */
+export type Failures = { codes: number; redemptions: number };

@@ -4,7 +4,8 @@
 // The budget counts as reached again only after a release or a new cap reopens it.
 import { newEvent, type WebhookEvent } from "../domain/webhook-events";
 import type { Env } from "../env";
-import { dispatchSafely, eventStatements } from "../services/webhook-outbox";
+import { eventStatements } from "../db/webhook-events";
+import { dispatchSafely } from "../services/webhook-outbox";
 
 export class CampaignEvents {
   constructor(private readonly sql: SqlStorage) {

@@ -3,9 +3,8 @@
 // codes on validate or redeem; redemption_failure_burst counts refused redemptions. Isolates hand the counts over
 // with the credential's next authentication (src/services/code-failures.ts).
 import type { Env } from "../env";
-import { type FraudType, type Threshold, windowStart } from "../domain/fraud";
-import type { Failures } from "../services/code-failures";
-import { sightingStatements, teamFraudSettings } from "../services/fraud";
+import { type Failures, type FraudType, type Threshold, windowStart } from "../domain/fraud";
+import { sightingStatements, teamFraudSettings } from "../db/fraud";
 
 const SETTINGS_TTL_MS = 60_000;
 const DETECTORS: [keyof Failures, FraudType][] = [

@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env, KeyType } from "../env";
 import { constantTimeEqual } from "../lib/crypto";
 import { FailureCounters } from "./code-failures";
-import type { Failures } from "../services/code-failures";
+import type { Failures } from "../domain/fraud";
 
 export type KeyState = {
   id: string;

@@ -2,9 +2,10 @@
 // invalid codes) and redemption_failure_burst (refused redemptions). Failures are noted per API key and handed to
 // the key's object with its next authentication, so counting costs no hop; what no request carries within a
 // second is handed over from waitUntil, after the answer.
+import type { Failures } from "../domain/fraud";
 import type { Env, ServiceContext } from "../env";
 
-export type Failures = { codes: number; redemptions: number };
+
 const pending = new Map<string, Failures>();
 const HANDOVER_DELAY_MS = 1000;
 
