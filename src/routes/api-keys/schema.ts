@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { Timestamp } from "../shared-schema";
 import { SCOPE_VALUES } from "../../domain/scopes";
 
 export const ScopeValue = z.enum(SCOPE_VALUES).openapi("Scope", {
@@ -18,7 +19,6 @@ const Origin = z
   }, "must be an origin such as https://shop.example.com (scheme, host and optional port, no path)")
   .openapi({ example: "https://shop.example.com" });
 
-const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2027-01-01T00:00:00Z" });
 
 export const CreateKeyBody = z
   .strictObject({

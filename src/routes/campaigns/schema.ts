@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { Metadata, patchBody } from "../shared-schema";
+import { Metadata, patchBody, Timestamp } from "../shared-schema";
 import { Currency, DiscountSchema, RulesSchema } from "../vouchers/schema";
 
-const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-27T00:00:00Z" });
 const CodeChars = /^[A-Za-z0-9_-]*$/;
 
 export const CodePatternSchema = z

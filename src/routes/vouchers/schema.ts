@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { itemsTotal, REASONS } from "../../services/voucher-rules";
-import { CustomerId, Metadata, patchBody } from "../shared-schema";
+import { CustomerId, Metadata, patchBody, Timestamp } from "../shared-schema";
 
 export const Code = z
   .string()
@@ -17,7 +17,6 @@ export const Currency = z
   .openapi({ example: "EUR", type: "string", pattern: "^[A-Za-z]{3}$" });
 const Money = z.number().int().min(0).max(1_000_000_000_000);
 const PositiveMoney = z.number().int().min(1).max(1_000_000_000_000);
-const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-31T23:59:59Z" });
 const Sku = z.string().min(1).max(100);
 
 export const DiscountSchema = z
