@@ -1,6 +1,7 @@
 // Helpers for the ledger stream: a stand-in ledger queue inside a voucher object (to see, refuse or lose its sends)
 // and direct deliveries to the worker's ledger consumer, with failures injected around them.
-import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { deliverBatch } from "./queues";
 import { vi } from "vitest";
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
@@ -71,28 +72,8 @@ export async function emptiedOutbox(stub: DurableObjectStub<VoucherObject>): Pro
   return left;
 }
 
-let seq = 0;
-
-/**
- * Delivers bodies to the worker's queue handler as one batch, as the queue would, and returns its ack/retry state
- * with the delay each retried message asked for (the harness does not record delays itself).
- */
-export async function deliver(queue: string, bodies: unknown[], options: { attempts?: number; env?: Env } = {}) {
-  const messages = bodies.map((body) => ({ id: `msg-ledger-${++seq}`, timestamp: new Date(), attempts: options.attempts ?? 1, body }));
-  const batch = createMessageBatch(queue, messages);
-  const delays = new Map<string, number | undefined>();
-  for (const m of batch.messages) {
-    const retry = m.retry.bind(m);
-    vi.spyOn(m, "retry").mockImplementation((o) => {
-      delays.set(m.id, o?.delaySeconds);
-      retry(o);
-    });
-  }
-  const ctx = createExecutionContext();
-  await worker.queue(batch, options.env ?? env);
-  const result = await getQueueResult(batch, ctx);
-  return { ids: messages.map((m) => m.id), result, retried: result.retryMessages.map((r) => ({ id: r.msgId, delaySeconds: delays.get(r.msgId) })) };
-}
+/** A delivery to the worker's queue handler (./queues.ts). */
+export const deliver = deliverBatch;
 
 /** D1 in an outage: statements can be prepared, nothing answers. */
 export function unavailableD1(): D1Database {

@@ -3,8 +3,9 @@
 // what it still cannot write before its own retries run out.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
 import type { Env } from "../../src/env";
+import { deliverBatch } from "../helpers/queues";
+import worker from "../../src/index";
 import { AUDIT_RETRY_DELAY_S, type AuditEntry, enqueueAuditEntries as send } from "../../src/queues/audit";
 import { DEAD_LETTER_RETRY_DELAY_S, REPOST_AFTER_ATTEMPTS } from "../../src/queues/audit-dead-letters";
 
@@ -24,30 +25,7 @@ const entry = (extra: Partial<AuditEntry> = {}): AuditEntry => ({
   ...extra,
 });
 
-/**
- * Delivers the entries to the worker's queue handler as one batch, as the queue would, and returns its ack/retry
- * state with the delay each retry asked for (the test harness does not record delays itself).
- */
-async function deliver(queue: string, bodies: AuditEntry[], options: { attempts?: number; env?: Env } = {}) {
-  const messages = bodies.map((body) => ({ id: `msg-audit-${++seq}`, timestamp: new Date(), attempts: options.attempts ?? 1, body }));
-  const batch = createMessageBatch<AuditEntry>(queue, messages);
-  const delays = new Map<string, number | undefined>();
-  for (const m of batch.messages) {
-    const retry = m.retry.bind(m);
-    vi.spyOn(m, "retry").mockImplementation((o) => {
-      delays.set(m.id, o?.delaySeconds);
-      retry(o);
-    });
-  }
-  const retryAll = batch.retryAll.bind(batch);
-  vi.spyOn(batch, "retryAll").mockImplementation((o) => {
-    delays.set("*", o?.delaySeconds);
-    retryAll(o);
-  });
-  const ctx = createExecutionContext();
-  await worker.queue(batch, options.env ?? env);
-  return { ids: messages.map((m) => m.id), result: await getQueueResult(batch, ctx), delays };
-}
+const deliver = (queue: string, bodies: AuditEntry[], options: { attempts?: number; env?: Env } = {}) => deliverBatch(queue, bodies, options);
 
 /** D1 as it is in an outage: statements can be prepared, nothing can be written. */
 function unavailableD1(): D1Database {
