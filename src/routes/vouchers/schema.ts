@@ -188,7 +188,7 @@ export const ReserveBody = z
 
 export const ReservationParams = z.object({
   code: Code.openapi({ param: { name: "code", in: "path" } }),
-  id: ReservationId.openapi({ param: { name: "id", in: "path" }, example: "rsv_01JD…" }),
+  id: ReservationId.openapi({ param: { name: "id", in: "path" }, example: "rsv_01JDQ4ZV7S8Y2K5M9N3P6R1T0W" }),
 });
 
 const OrderSummary = z.object({
