@@ -5,7 +5,7 @@
 // A reservation whose redemption never committed is given back by the reconciliation alarm (see reconcile()).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import type { Reason } from "../services/voucher-rules";
+import type { Reason } from "../domain/voucher-rules";
 import { CampaignEvents } from "./campaign-events";
 import { CampaignReservations, type Reservation } from "./campaign-reservations";
 

@@ -6,7 +6,7 @@
 // budget is reserved under that id, so redeeming it later needs no second call to the campaign, and the
 // campaign's reconciliation finds it like any other redemption.
 // Ended reservations stay readable for RETAIN_ENDED_MS, then the alarm prunes them.
-import type { Counters, RedemptionRequest } from "../services/voucher-rules";
+import type { Counters, RedemptionRequest } from "../domain/voucher-rules";
 
 export type ReservationStatus = "held" | "redeemed" | "released" | "expired";
 

@@ -5,7 +5,7 @@
 // accepted send carried: the state ships once per send, not once per change. D1's row keeps the number it shows
 // and refuses an older one, so two writes landing out of order never take D1's copy back.
 import { redemptionEntry } from "../domain/ledger";
-import type { Counters, VoucherDefinition } from "../services/voucher-rules";
+import type { Counters, VoucherDefinition } from "../domain/voucher-rules";
 import { addColumnIfMissing, hasColumn } from "./sqlite-schema";
 import type { RedemptionRecord, Snapshot } from "./voucher";
 import type { Outbox } from "./voucher-outbox";

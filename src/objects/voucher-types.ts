@@ -1,5 +1,5 @@
 // What the voucher object's RPC methods take and answer, apart from the object itself.
-import type { Counters, Evaluation, Reason, RedemptionRequest, VoucherDefinition } from "../services/voucher-rules";
+import type { Counters, Evaluation, Reason, RedemptionRequest, VoucherDefinition } from "../domain/voucher-rules";
 import type { ReservationRecord } from "./voucher-reservations";
 
 export { type GivenRequest, mismatches } from "../domain/reservations";

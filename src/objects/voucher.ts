@@ -11,8 +11,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { redemptionEntry, voucherStateEntry } from "../domain/ledger";
-import { definitionFromRow, mirrorVersionOf } from "../services/voucher-store";
-import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
+import { definitionFromRow, mirrorVersionOf } from "../db/voucher-rows";
+import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../domain/voucher-rules";
 import { type Hold, Holds } from "./voucher-holds";
 import { Outbox } from "./voucher-outbox";
 import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";

@@ -10,7 +10,7 @@ import { createCustomer } from "./customers";
 import { type RedeemInput, redeemVoucher, rollbackRedemption, validateVoucher } from "./redemptions";
 import { releaseReservation, type ReserveInput, reserveVoucher } from "./reservations";
 import { createVoucher, type CreateVoucherInput, patchVoucher } from "./vouchers";
-import type { RedemptionRequest } from "./voucher-rules";
+import type { RedemptionRequest } from "../domain/voucher-rules";
 import { createWebhook, type CreateWebhookInput, deleteWebhook } from "./webhooks";
 
 type Run = (ctx: ServiceContext, params: Record<string, string>, input: never) => Promise<unknown>;

@@ -10,7 +10,7 @@ import { requireScope, requireTeam } from "./access";
 import { noteFailedCode, noteRefusedRedemption } from "./code-failures";
 import { notHeld } from "./reservations";
 import { emitValidated } from "./validation-events";
-import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "./voucher-rules";
+import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "../domain/voucher-rules";
 import { voucherStub } from "./vouchers";
 
 export function orderSummary(order: RedemptionRequest["order"], discountAmount: number) {

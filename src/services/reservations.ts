@@ -9,7 +9,7 @@ import type { ReservationRecord } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
 import { noteFailedCode, noteRefusedRedemption } from "./code-failures";
 import { checkoutTarget, orderSummary, refuseAdmission } from "./redemptions";
-import type { RedemptionRequest } from "./voucher-rules";
+import type { RedemptionRequest } from "../domain/voucher-rules";
 
 export type ReserveInput = RedemptionRequest & { ttl_seconds?: number };
 

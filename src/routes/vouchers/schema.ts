@@ -4,7 +4,7 @@ import {
   MAX_TTL_SECONDS as MAX_RESERVATION_TTL,
   MIN_TTL_SECONDS as MIN_RESERVATION_TTL,
 } from "../../domain/reservations";
-import { itemsTotal, REASONS } from "../../services/voucher-rules";
+import { itemsTotal, REASONS } from "../../domain/voucher-rules";
 import { CustomerId, Metadata, patchBody, Timestamp } from "../shared-schema";
 
 export const Code = z
