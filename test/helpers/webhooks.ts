@@ -1,11 +1,11 @@
 // Webhook test helpers (workerd side): the real receiver started by ./webhook-receiver.ts (reached over HTTP,
 // its address injected), endpoints made through the API, the documented signature recipe, and the schedule's
 // clock, advanced by moving a delivery's stored times back rather than by waiting.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { expect, inject } from "vitest";
-import worker from "../../src/index";
 import type { Env } from "../../src/env";
 import { call, sleep } from "./api";
+import { deliverBatch } from "./queues";
 import type { PlannedAnswer, ReceivedRequest } from "./webhook-receiver";
 
 export const receiverBase = () => inject("webhookReceiver");
@@ -111,15 +111,9 @@ export async function advanceClock(deliveryId: string, ms: number) {
   ]);
 }
 
-let seq = 0;
 /** Hands the worker's queue handler one webhook message, as the queue would, and returns its ack/retry state. */
 export async function deliverMessage(body: unknown, options: { queue?: string; attempts?: number; env?: Env } = {}) {
-  const batch = createMessageBatch(options.queue ?? "vauchflow-webhooks-local", [
-    { id: `msg-webhook-${++seq}`, timestamp: new Date(), attempts: options.attempts ?? 1, body },
-  ]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, options.env ?? env);
-  return getQueueResult(batch, ctx);
+  return (await deliverBatch(options.queue ?? "vauchflow-webhooks-local", [body], options)).result;
 }
 
 /** Makes the delivery's next attempt now: the clock moved to when it is due, and its message delivered. */
