@@ -10,6 +10,7 @@ import { consumeLedger } from "./queues/ledger";
 import { drainLedgerDeadLetters } from "./queues/ledger-dead-letters";
 import type { BulkMessage } from "./services/bulk";
 import { sweepWebhooks } from "./queues/webhook-dispatch";
+import { pruneWebhookHistory } from "./queues/webhook-retention";
 
 export { CampaignObject } from "./objects/campaign";
 export { CredentialObject } from "./objects/credential";
@@ -33,6 +34,8 @@ export default {
     if (expired > 0) console.log(JSON.stringify({ level: "info", event: "approvals_expired", count: expired }));
     const swept = await sweepWebhooks(env);
     if (swept.events > 0 || swept.requeued > 0) console.log(JSON.stringify({ level: "info", event: "webhooks_swept", ...swept }));
+    const pruned = await pruneWebhookHistory(env);
+    if (pruned.deliveries > 0 || pruned.events > 0) console.log(JSON.stringify({ level: "info", event: "webhook_history_pruned", ...pruned }));
   },
   async queue(batch: MessageBatch, env: Env) {
     switch (kindOf(batch.queue)) {

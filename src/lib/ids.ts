@@ -42,6 +42,11 @@ export function idBody(now = Date.now()): string {
   return encodeTime(now) + lastRandom.map((d) => CROCKFORD[d]).join("");
 }
 
+/** The smallest id of `prefix` made at `ms`: every id made earlier sorts below it, so `id < idAt(…)` is a time bound. */
+export function idAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encodeTime(ms)}${"0".repeat(ID_BODY_LENGTH - 10)}`;
+}
+
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idBody()}`;
 }
