@@ -257,7 +257,7 @@ export const Reservation = z
   })
   .openapi("Reservation", {
     description:
-      "A hold on a voucher while the customer pays. While `held` it counts against the redemption limit, the per-customer limit, a gift card's balance and the campaign's budget exactly like a redemption, and its `order.id` cannot be redeemed any other way. Released, expired and redeemed reservations stay readable for 30 days.",
+      "A hold on a voucher while the customer pays. While `held` it counts against the redemption limit, the per-customer limit, a gift card's balance and the campaign's budget exactly like a redemption, and its `order.id` cannot be redeemed any other way. Like an authorization before a capture, redeeming it honours what it was granted even if the voucher was deactivated or expired, or its campaign paused or ended, in the meantime: release it to withdraw it. Released, expired and redeemed reservations stay readable for 30 days.",
   });
 
 export const RollbackBody = z
