@@ -137,6 +137,23 @@ describe("reserve, get, release, redeem by reservation", () => {
     expect(next.status, JSON.stringify(next.body)).toBe(201);
   });
 
+  it("redeeming a held reservation honours it after the voucher is deactivated or its campaign paused", async () => {
+    const { admin } = await newTeam();
+    const campaign = await createCampaign(admin.key, { discount: { type: "amount", amount_off: 400 }, currency: "EUR" });
+    const v = await createVoucher(admin.key, { campaign_id: campaign.id, code: uniqueCode("CAP"), discount: undefined });
+    const first = await reserveOk(admin.key, v.code, { order: order(5000) });
+    const second = await reserveOk(admin.key, v.code, { order: order(5000) });
+    expect((await call("POST", `/v1/campaigns/${campaign.id}/pause`, { token: admin.key, body: { paused: true } })).status).toBe(200);
+    const afterPause = await redeem(admin.key, v.code, { reservation_id: first.id });
+    expect(afterPause.status, JSON.stringify(afterPause.body)).toBe(201);
+    expect(afterPause.body.discount_amount).toBe(400);
+    // New business is refused meanwhile.
+    expect((await reserve(admin.key, v.code, { order: order(5000) })).body.reason).toBe("campaign_paused");
+    expect((await call("PATCH", `/v1/vouchers/${v.code}`, { token: admin.key, body: { active: false } })).status).toBe(200);
+    const afterDeactivation = await redeem(admin.key, v.code, { reservation_id: second.id });
+    expect(afterDeactivation.status, JSON.stringify(afterDeactivation.body)).toBe(201);
+  });
+
   it("a held reservation counts against the per-customer limit", async () => {
     const { token, code } = await setup({ per_customer_limit: 2 });
     await reserveOk(token, code, { customer_id: "cus-1", order: order() });
