@@ -5,7 +5,7 @@ import { drainAuditDeadLetters } from "./queues/audit-dead-letters";
 import { consumeBulk } from "./queues/bulk";
 import { drainWebhookDeadLetters } from "./queues/webhook-dead-letters";
 import { consumeWebhooks } from "./queues/webhooks";
-import { expireDue } from "./services/approvals";
+import { sweepApprovals } from "./services/approval-sweeps";
 import { consumeLedger } from "./queues/ledger";
 import { drainLedgerDeadLetters } from "./queues/ledger-dead-letters";
 import type { BulkMessage } from "./services/bulk";
@@ -30,8 +30,8 @@ export default {
    * queued again.
    */
   async scheduled(_controller: ScheduledController, env: Env) {
-    const expired = await expireDue(env);
-    if (expired > 0) console.log(JSON.stringify({ level: "info", event: "approvals_expired", count: expired }));
+    const approvals = await sweepApprovals(env);
+    if (approvals.expired > 0 || approvals.interrupted > 0) console.log(JSON.stringify({ level: "info", event: "approvals_swept", ...approvals }));
     const swept = await sweepWebhooks(env);
     if (swept.events > 0 || swept.requeued > 0) console.log(JSON.stringify({ level: "info", event: "webhooks_swept", ...swept }));
     const pruned = await pruneWebhookHistory(env);

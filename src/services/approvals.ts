@@ -1,10 +1,10 @@
 // Agent approvals (API.md §8): an agent key's write that the team's policy holds is stored whole and answered
 // 202; an operator lists and reads them; a secret key or an owner/admin approves (the request runs once, as the
 // agent, through the same verb) or rejects; a scheduled sweep expires what nobody decided in time.
-import { and, desc, eq, lt, lte } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import { database, schema, statementOf } from "../db/client";
 import { type AgentOperation, decide } from "../domain/approval-policy";
-import { newEvent, type WebhookEvent } from "../domain/webhook-events";
+import { newEvent } from "../domain/webhook-events";
 import { defaultRateLimit } from "../domain/scopes";
 import type { Actor, AgentAction, ServiceContext } from "../env";
 import { ApiError, ApprovalQueued, errorBody } from "../errors";
@@ -15,6 +15,7 @@ import { enqueueAuditEntries } from "../queues/audit";
 import { keyActorOf, requireKeyType, requireScope, requireTeam } from "./access";
 import { OPERATIONS } from "./operations";
 import { teamPolicy } from "./approval-policies";
+import { expireApprovals } from "./approval-sweeps";
 import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
 type ApprovalRow = typeof schema.agentApprovals.$inferSelect;
@@ -239,46 +240,4 @@ async function execute(ctx: ServiceContext, row: ApprovalRow): Promise<{ status:
     ]),
   );
   return result;
-}
-
-/** Approvals expired per transaction: their events and the update go in one batch. */
-const EXPIRE_ROUND = 100;
-
-/**
- * Every pending approval past its expiry becomes `expired`, with its agent.action.expired event in the same
- * transaction (each event guarded on its approval still being pending, so a decision that won the race has none).
- */
-export async function expireApprovals(env: ServiceContext["env"], now = Date.now()): Promise<{ count: number; events: WebhookEvent[] }> {
-  const t = schema.agentApprovals;
-  const events: WebhookEvent[] = [];
-  let count = 0;
-  for (let round = 0; round < 50; round++) {
-    const due = await database(env.DB)
-      .select()
-      .from(t)
-      .where(and(eq(t.status, "pending_approval"), lte(t.expiresAt, now)))
-      .limit(EXPIRE_ROUND);
-    if (due.length === 0) break;
-    const made = due.map((row) => newEvent(row.teamId, "agent.action.expired", renderApproval({ ...row, status: "expired" }), { now }));
-    const stillDue = (a: string) => `${a}status = 'pending_approval' AND ${a}expires_at <= ?`;
-    const results = await env.DB.batch([
-      ...eventStatements(env.DB, made, {
-        sql: `EXISTS (SELECT 1 FROM agent_approvals a WHERE a.id = json_extract(ev.data, '$.id') AND ${stillDue("a.")})`,
-        params: [now],
-      }),
-      env.DB.prepare(`UPDATE agent_approvals SET status = 'expired' WHERE ${stillDue("")} AND id IN (SELECT value FROM json_each(?))`).bind(
-        now,
-        JSON.stringify(due.map((r) => r.id)),
-      ),
-    ]);
-    count += results[results.length - 1]?.meta.changes ?? 0;
-    events.push(...made);
-    if (due.length < EXPIRE_ROUND) break;
-  }
-  return { count, events };
-}
-
-/** The scheduled sweep: expires what is due (its events are dispatched by the webhook sweep that runs next). */
-export async function expireDue(env: ServiceContext["env"], now = Date.now()): Promise<number> {
-  return (await expireApprovals(env, now)).count;
 }

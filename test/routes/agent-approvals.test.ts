@@ -3,6 +3,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import { EXECUTION_STALE_MS } from "../../src/services/approval-sweeps";
 import { addMember, call, createAgentKey, createKey, newTeam, sleep } from "../helpers/api";
 import { fullAuditLog } from "../helpers/guarantees";
 import { expectApiError } from "../helpers/security";
@@ -123,6 +124,29 @@ describe("agent approvals: the lifecycle", () => {
     expect((await getApproval(team.admin.key, fresh.approvalId)).body.status).toBe("pending_approval");
     expectApiError(await approve(team.admin.key, due.approvalId), 409, "approval_not_pending");
     expect(await campaignNames(team)).not.toContain(due.body.name);
+  });
+
+  it("an approval left `approved` by a run that never recorded its result is closed as failed by the sweep", async () => {
+    const team = await newTeam();
+    const agent = await agentOf(team);
+    const stuck = await heldCampaign(team, agent.key);
+    const recent = await heldCampaign(team, agent.key);
+    // What a worker stopping between the decision and the recorded result leaves behind: approved, no result.
+    const decided = (ago: number, id: string) =>
+      env.DB.prepare("UPDATE agent_approvals SET status = 'approved', decided_by = ?, decided_at = ? WHERE id = ?").bind(team.owner.userId, Date.now() - ago, id).run();
+    await decided(EXECUTION_STALE_MS + 1000, stuck.approvalId);
+    await decided(1000, recent.approvalId);
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env);
+    const closed = (await getApproval(team.admin.key, stuck.approvalId)).body;
+    expect(closed.status).toBe("failed");
+    expect(closed.execution_result.status).toBe(500);
+    expect(closed.execution_result.body.error).toBe("internal_error");
+    expect(closed.execution_result.body.message).toContain("unknown");
+    // One still within the time a run takes is left to finish.
+    expect((await getApproval(team.admin.key, recent.approvalId)).body.status).toBe("approved");
+    const events = await env.DB.prepare("SELECT data FROM webhook_events WHERE team_id = ? AND type = 'agent.action.executed'").bind(team.owner.teamId).all<{ data: string }>();
+    expect(events.results.map((e) => JSON.parse(e.data).id)).toEqual([stuck.approvalId]);
+    expectApiError(await approve(team.admin.key, stuck.approvalId), 409, "approval_not_pending");
   });
 
   it("an approval past its expiry that the sweep has not reached yet still cannot be approved", async () => {
