@@ -1,9 +1,10 @@
 // Builds the app. Order matters: request id first (every answer carries it), then the body cap; everything under
 // /v1 then goes through agent context, audit (which wraps authentication so it sees denials), authentication with
 // the rate limit (skipped for sign-up, login and refresh), the publishable-key gate and idempotency. Dry-run is a
-// per-route policy attached by defineRoute.
-import { Scalar } from "@scalar/hono-api-reference";
+// per-route policy attached by defineRoute. /docs is a page (src/dashboard/docs.tsx); its static assets
+// (/assets/*) are served by Workers static assets before the worker runs.
 import { bodyLimit } from "hono/body-limit";
+import { docsPage } from "./dashboard/docs";
 import { ApiError, notFound, onError } from "./errors";
 import { agentContext } from "./middleware/agent-context";
 import { audit } from "./middleware/audit";
@@ -69,7 +70,7 @@ export function buildApp() {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   describeWebhookEvents(app);
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Vauchflow API reference" }));
+  app.get("/docs", docsPage);
 
   app.options("/v1/vouchers/:code/validate", validatePreflight);
 
