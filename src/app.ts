@@ -1,9 +1,10 @@
 // Builds the app. Order matters: request id first (every answer carries it), then the body cap; everything under
 // /v1 then goes through agent context, audit (which wraps authentication so it sees denials), authentication with
 // the rate limit (skipped for sign-up, login and refresh), the publishable-key gate and idempotency. Dry-run is a
-// per-route policy attached by defineRoute. /docs is a page (src/dashboard/docs.tsx); its static assets
+// per-route policy attached by defineRoute. /docs and /dashboard are pages (src/dashboard/); their static assets
 // (/assets/*) are served by Workers static assets before the worker runs.
 import { bodyLimit } from "hono/body-limit";
+import { dashboardRoutes } from "./dashboard";
 import { docsPage } from "./dashboard/docs";
 import { ApiError, notFound, onError } from "./errors";
 import { agentContext } from "./middleware/agent-context";
@@ -71,6 +72,8 @@ export function buildApp() {
   }));
   describeWebhookEvents(app);
   app.get("/docs", docsPage);
+  // The dashboard is a UI over the same services, not part of the API: its routes stay out of /openapi.json.
+  app.route("/dashboard", dashboardRoutes);
 
   app.options("/v1/vouchers/:code/validate", validatePreflight);
 

@@ -140,6 +140,13 @@ export async function logout(ctx: ServiceContext, input: { refresh_token: string
   await revokeSession(ctx.env, found.session.id, "logout", Date.now());
 }
 
+/** Ends the caller's own session (the dashboard's sign-out, which holds no refresh token): its access tokens die with it. */
+export async function endSession(ctx: ServiceContext) {
+  const user = requireUser(ctx.actor);
+  await ctx.authorize(null);
+  await revokeSession(ctx.env, user.sessionId, "logout", Date.now());
+}
+
 export async function me(ctx: ServiceContext) {
   const actor = requireUser(ctx.actor);
   const db = database(ctx.env.DB);

@@ -3,6 +3,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp, MAX_BODY_BYTES } from "../../src/app";
+import { SCALAR_BUNDLE } from "../../src/dashboard/docs";
 import { ERROR_CODES } from "../../src/errors";
 import { call, expectError, signUp, uniqueEmail, type Answer } from "../helpers/api";
 
@@ -323,10 +324,11 @@ describe("GET /openapi.json", () => {
     ]) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
-    // Derived from the app itself: every concrete route (not middleware, not the docs themselves, not CORS preflight).
+    // Derived from the app itself: every concrete route (not middleware, not the docs themselves, not CORS preflight,
+    // not the dashboard's pages, which are a UI over the API rather than part of it).
     const undocumented = new Set(["/openapi.json", "/docs"]);
     const routed = buildApp()
-      .routes.filter((r) => r.method !== "ALL" && r.method !== "OPTIONS" && !undocumented.has(r.path))
+      .routes.filter((r) => r.method !== "ALL" && r.method !== "OPTIONS" && !undocumented.has(r.path) && !r.path.startsWith("/dashboard"))
       .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}") }));
     expect(routed.length).toBeGreaterThan(10);
     const missing = routed.filter((r) => !doc.paths[r.path]?.[r.method as (typeof METHODS)[number]]);
@@ -451,5 +453,24 @@ describe("GET /docs", () => {
     expect(typeof res.body).toBe("string");
     expect(res.body).toMatch(/<html/i);
     expect(res.body).toContain("/openapi.json");
+  });
+
+  it("loads the docs UI from this worker only: no CDN, a CSP without third-party origins", async () => {
+    const res = await call("GET", "/docs");
+    const scripts = [...String(res.body).matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual([SCALAR_BUNDLE, "/assets/docs.js"]);
+    expect(String(res.body)).not.toMatch(/https?:\/\//);
+    const csp = res.headers.get("Content-Security-Policy") ?? "";
+    expect(csp).toMatch(/script-src 'self';/);
+    expect(csp).not.toMatch(/https?:|\*|unsafe-inline|unsafe-eval/);
+    // Scalar's injected stylesheet is allowed by the nonce it reads from the page, and only by it.
+    const nonce = /<meta property="csp-nonce" content="([^"]+)"/.exec(String(res.body))?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain(`style-src 'self' 'nonce-${nonce}'`);
+  });
+
+  it("is not in the OpenAPI document, and neither is the dashboard", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/docs") || p.startsWith("/dashboard"))).toEqual([]);
   });
 });

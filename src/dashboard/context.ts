@@ -1,0 +1,50 @@
+// What a dashboard handler hands to a service verb, and how it reads a posted form.
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { AppEnv, ServiceContext } from "../env";
+import { validationError } from "../errors";
+import { serviceContext } from "../routes/context";
+import { checkCsrf } from "./session";
+import type { DashboardEnv } from "./types";
+
+export type DashboardContext = Context<DashboardEnv>;
+
+/**
+ * The same ServiceContext a REST route builds (routes/context.ts), for the signed-in user in the chosen team. A form
+ * has no Idempotency-Key to replay and a user's requests are never held for approval, so the request record is the
+ * page's own.
+ */
+export function services(c: DashboardContext): ServiceContext {
+  const api = c as unknown as Context<AppEnv>;
+  return serviceContext(api, {
+    request: { method: c.req.method, path: c.req.path, idempotencyKey: null, body: async () => null },
+    storedAnswer: () => undefined,
+    authorized: (teamId) => c.set("authorizedTeam", teamId),
+  });
+}
+
+/** The posted form's text fields, once its CSRF token matches the session's. */
+export async function readForm(c: DashboardContext): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  await checkCsrf(c.env, c.get("session"), body._csrf);
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) if (typeof value === "string" && name !== "_csrf") fields[name] = value.trim();
+  return fields;
+}
+
+/** Parses what a form built with the API's own request schema: the same rules, the same error details. */
+export function parseWith<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw validationError(parsed.error, "form");
+  return parsed.data;
+}
+
+/** An optional number field: empty means absent; anything else must be a number (the schema judges its range). */
+export function numberField(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : Number.NaN;
+}
+
+export const redirectTo = (c: DashboardContext, path: string, notice?: string) =>
+  c.redirect(notice ? `${path}?notice=${notice}` : path, 303);

@@ -1,0 +1,124 @@
+// The page shell: navigation, the team switcher, sign-out, and the notices a redirect after a change names.
+import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
+import type { Membership } from "./session";
+
+export const SECTIONS = [
+  ["campaigns", "Campaigns"],
+  ["vouchers", "Vouchers"],
+  ["approvals", "Approvals"],
+  ["keys", "API keys"],
+  ["webhooks", "Webhooks"],
+] as const;
+export type Section = (typeof SECTIONS)[number][0];
+
+/** What a redirect may announce: a fixed list, so a link cannot make the page say anything else. */
+export const NOTICES = {
+  campaign_created: "Campaign created.",
+  campaign_paused: "Campaign paused.",
+  campaign_resumed: "Campaign resumed.",
+  rolled_back: "Redemption rolled back.",
+  approved: "Approved: the stored request was run; its result is below.",
+  rejected: "Rejected.",
+  key_revoked: "Key revoked: the next request with it is refused.",
+  webhook_test_sent: "Test event queued.",
+  signed_out: "You are signed out.",
+} as const;
+export type Notice = keyof typeof NOTICES;
+
+export function noticeOf(value: string | undefined): string | null {
+  return value && value in NOTICES ? NOTICES[value as Notice] : null;
+}
+
+export const teamPath = (teamId: string, section: Section, rest = "") => `/dashboard/${teamId}/${section}${rest}`;
+
+export function Csrf({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+function TeamSwitcher({ team, teams, section }: { team: Membership; teams: Membership[]; section: Section }) {
+  const others = teams.filter((t) => t.id !== team.id);
+  if (others.length === 0) return <span class="team">{team.name}</span>;
+  return (
+    <details class="team-switcher">
+      <summary>{team.name}</summary>
+      <ul>
+        {others.map((t) => (
+          <li>
+            <a href={teamPath(t.id, section)}>{t.name}</a>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+export function Page(props: {
+  title: string;
+  team?: Membership;
+  teams?: Membership[];
+  section?: Section;
+  csrf?: string;
+  notice?: string | null;
+  scripts?: string[];
+  children?: Child;
+}) {
+  const { team, teams, section, csrf } = props;
+  return (
+    <>
+    {raw("<!DOCTYPE html>")}
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · Vauchflow`}</title>
+        <link rel="stylesheet" href="/assets/dashboard.css" />
+        {(props.scripts ?? []).map((src) => (
+          <script src={src} defer></script>
+        ))}
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/dashboard">
+            Vauchflow
+          </a>
+          {team && teams && section && <TeamSwitcher team={team} teams={teams} section={section} />}
+          {team && section && (
+            <nav>
+              {SECTIONS.map(([key, label]) => (
+                <a href={teamPath(team.id, key)} aria-current={key === section ? "page" : undefined}>
+                  {label}
+                </a>
+              ))}
+            </nav>
+          )}
+          {csrf && (
+            <form method="post" action="/dashboard/logout" class="signout">
+              <Csrf token={csrf} />
+              <button type="submit" class="link">
+                Sign out
+              </button>
+            </form>
+          )}
+        </header>
+        <main>
+          {props.notice && (
+            <p class="notice" role="status">
+              {props.notice}
+            </p>
+          )}
+          {props.children}
+        </main>
+      </body>
+    </html>
+    </>
+  );
+}
+
+/** Minor units as a readable amount: 1250 EUR → "12.50 EUR". Currencies without decimals are rare enough here. */
+export function money(amount: number | null | undefined, currency: string | null | undefined): string {
+  if (amount === null || amount === undefined) return "—";
+  return currency ? `${(amount / 100).toFixed(2)} ${currency}` : String(amount);
+}
+
+export const when = (value: string | null | undefined) => (value ? value.replace("T", " ").replace("Z", " UTC") : "—");

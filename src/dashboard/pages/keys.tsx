@@ -1,0 +1,168 @@
+// API keys: the list, create (the secret is shown on the answer page, once), rotate (likewise), revoke, and each
+// key's audit log.
+import { Hono } from "hono";
+import { CreateAgentKeyBody, CreateKeyBody, RotateKeyBody } from "../../routes/api-keys/schema";
+import { createAgentKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/api-keys";
+import { listAuditLog } from "../../services/audit-log";
+import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
+import { Csrf, noticeOf, Page, teamPath, when } from "../layout";
+import type { DashboardEnv } from "../types";
+
+export const keyPages = new Hono<DashboardEnv>();
+
+function shell(c: DashboardContext) {
+  return { team: c.get("team"), teams: c.get("teams"), csrf: c.get("csrf"), section: "keys" as const, notice: noticeOf(c.req.query("notice")) };
+}
+
+/** Lists typed as free text: comma, space or newline separated. */
+const listField = (value: string | undefined) => (value ?? "").split(/[\s,]+/).filter(Boolean);
+
+/** The page a new or rotated secret is shown on. Nothing stores it: leaving the page loses it. */
+function SecretOnce(props: { c: DashboardContext; title: string; keyName: string; secret: string }) {
+  const team = props.c.get("team");
+  return (
+    <Page title={props.title} {...shell(props.c)}>
+      <h1>{props.title}</h1>
+      <section class="card secret">
+        <p>
+          The secret of <strong>{props.keyName}</strong>. Copy it now: it is shown this once and cannot be shown again.
+        </p>
+        <output data-testid="new-secret"><code>{props.secret}</code></output>
+      </section>
+      <p><a href={teamPath(team.id, "keys")}>Back to API keys</a></p>
+    </Page>
+  );
+}
+
+keyPages.get("/", async (c) => {
+  const { data } = await listKeys(services(c), { limit: 100 });
+  const team = c.get("team");
+  const writer = team.role !== "viewer";
+  return c.html(
+    <Page title="API keys" {...shell(c)}>
+      <h1>API keys</h1>
+      {data.length === 0 ? (
+        <p class="empty">No active keys.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr><th>Name</th><th>Type</th><th>Key</th><th>Scopes / origins</th><th>Last used</th><th>Expires</th><th></th></tr>
+          </thead>
+          <tbody>
+            {data.map((k) => (
+              <tr data-key-id={k.id}>
+                <td>{k.name}</td>
+                <td>{k.type}</td>
+                <td><code>{k.display_key}</code></td>
+                <td>{k.type === "publishable" ? k.allowed_origins.join(", ") : k.scopes.join(", ")}</td>
+                <td>{when(k.last_used_at)}</td>
+                <td>{when(k.expires_at)}</td>
+                <td class="row-actions">
+                  <a href={teamPath(team.id, "keys", `/${k.id}/audit`)}>Audit log</a>
+                  {writer && k.type !== "agent" && (
+                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/rotate`)} class="inline">
+                      <Csrf token={c.get("csrf")} />
+                      <button type="submit">Rotate</button>
+                    </form>
+                  )}
+                  {writer && (
+                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/revoke`)} class="inline">
+                      <Csrf token={c.get("csrf")} />
+                      <button type="submit" class="danger">Revoke</button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {writer && (
+        <section class="card">
+          <h2>New key</h2>
+          <form method="post" action={teamPath(team.id, "keys")} class="grid">
+            <Csrf token={c.get("csrf")} />
+            <label>Name<input name="name" required maxlength={100} /></label>
+            <label>
+              Type
+              <select name="type">
+                <option value="secret">Secret (servers)</option>
+                <option value="publishable">Publishable (browsers: validate only)</option>
+                <option value="agent">Agent (AI agents, expires)</option>
+              </select>
+            </label>
+            <label>Scopes (secret: default admin; agent: required)<input name="scopes" placeholder="read:vouchers write:campaigns" /></label>
+            <label>Allowed origins (publishable)<input name="allowed_origins" placeholder="https://shop.example.com" /></label>
+            <label>Agent key lifetime in days<input name="ttl_days" inputmode="numeric" placeholder="7" /></label>
+            <button type="submit">Create key</button>
+          </form>
+        </section>
+      )}
+    </Page>,
+  );
+});
+
+keyPages.post("/", async (c) => {
+  const form = await readForm(c);
+  const ctx = services(c);
+  const scopes = listField(form.scopes);
+  if (form.type === "agent") {
+    const ttl = numberField(form.ttl_days);
+    const created = await createAgentKey(ctx, parseWith(CreateAgentKeyBody, { name: form.name, scopes, ...(ttl === undefined ? {} : { ttl_days: ttl }) }));
+    return c.html(<SecretOnce c={c} title="Agent key created" keyName={created.name} secret={created.key} />, 201);
+  }
+  const origins = listField(form.allowed_origins);
+  const input = parseWith(CreateKeyBody, {
+    name: form.name,
+    type: form.type,
+    ...(scopes.length ? { scopes } : {}),
+    ...(origins.length ? { allowed_origins: origins } : {}),
+  });
+  const created = await createKey(ctx, input);
+  return c.html(<SecretOnce c={c} title="Key created" keyName={created.name} secret={created.key} />, 201);
+});
+
+keyPages.post("/:id/rotate", async (c) => {
+  await readForm(c);
+  const rotated = await rotateKey(services(c), c.req.param("id"), parseWith(RotateKeyBody, {}));
+  return c.html(<SecretOnce c={c} title="Key rotated" keyName={rotated.name} secret={rotated.key} />);
+});
+
+keyPages.post("/:id/revoke", async (c) => {
+  await readForm(c);
+  await revokeKey(services(c), c.req.param("id"));
+  return redirectTo(c, teamPath(c.get("team").id, "keys"), "key_revoked");
+});
+
+keyPages.get("/:id/audit", async (c) => {
+  const id = c.req.param("id");
+  const { data } = await listAuditLog(services(c), id, { limit: 100 });
+  const team = c.get("team");
+  return c.html(
+    <Page title="Audit log" {...shell(c)}>
+      <p class="crumbs"><a href={teamPath(team.id, "keys")}>API keys</a></p>
+      <h1>Audit log of <code>{id}</code></h1>
+      <p class="muted">Requests that changed something, and refused ones. Entries arrive a moment after the request.</p>
+      {data.length === 0 ? (
+        <p class="empty">No entries yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr><th>When</th><th>Request</th><th>Status</th><th>Request id</th><th>Approval</th></tr>
+          </thead>
+          <tbody>
+            {data.map((e) => (
+              <tr>
+                <td>{when(e.at)}</td>
+                <td><code>{e.method} {e.path}</code></td>
+                <td>{e.status}</td>
+                <td><code>{e.request_id}</code></td>
+                <td>{e.approval_id ? <a href={teamPath(team.id, "approvals", `/${e.approval_id}`)}>{e.approval_id}</a> : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Page>,
+  );
+});

@@ -1,0 +1,129 @@
+// Webhooks: endpoints (create shows the signing secret once), and one endpoint's deliveries with a test event.
+import { Hono } from "hono";
+import { CreateWebhookBody } from "../../routes/webhooks/schema";
+import { listDeliveries } from "../../services/webhook-deliveries";
+import { createWebhook, getWebhook, listWebhooks, sendTestEvent } from "../../services/webhooks";
+import { type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
+import { Csrf, noticeOf, Page, teamPath, when } from "../layout";
+import type { DashboardEnv } from "../types";
+
+export const webhookPages = new Hono<DashboardEnv>();
+
+function shell(c: DashboardContext) {
+  return { team: c.get("team"), teams: c.get("teams"), csrf: c.get("csrf"), section: "webhooks" as const, notice: noticeOf(c.req.query("notice")) };
+}
+
+webhookPages.get("/", async (c) => {
+  const { data } = await listWebhooks(services(c), { limit: 100 });
+  const team = c.get("team");
+  return c.html(
+    <Page title="Webhooks" {...shell(c)}>
+      <h1>Webhooks</h1>
+      {data.length === 0 ? (
+        <p class="empty">No endpoints.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr><th>URL</th><th>Events</th><th>Status</th><th>Created</th></tr>
+          </thead>
+          <tbody>
+            {data.map((w) => (
+              <tr>
+                <td><a href={teamPath(team.id, "webhooks", `/${w.id}`)}>{w.url}</a></td>
+                <td>{w.events.join(", ")}</td>
+                <td><span class={`status ${w.status}`}>{w.status}</span>{w.disabled_reason && <span class="muted"> ({w.disabled_reason})</span>}</td>
+                <td>{when(w.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {team.role !== "viewer" && (
+        <section class="card">
+          <h2>New endpoint</h2>
+          <form method="post" action={teamPath(team.id, "webhooks")} class="grid">
+            <Csrf token={c.get("csrf")} />
+            <label>URL<input name="url" type="url" required maxlength={2048} placeholder="https://shop.example.com/hooks/vauchflow" /></label>
+            <label>Events (or * for all)<input name="events" value="*" required /></label>
+            <label>Description<input name="description" maxlength={500} /></label>
+            <button type="submit">Create endpoint</button>
+          </form>
+        </section>
+      )}
+    </Page>,
+  );
+});
+
+webhookPages.post("/", async (c) => {
+  const form = await readForm(c);
+  const input = parseWith(CreateWebhookBody, {
+    url: form.url,
+    events: (form.events ?? "").split(/[\s,]+/).filter(Boolean),
+    ...(form.description ? { description: form.description } : {}),
+  });
+  const created = await createWebhook(services(c), input);
+  const team = c.get("team");
+  return c.html(
+    <Page title="Endpoint created" {...shell(c)}>
+      <h1>Endpoint created</h1>
+      <section class="card secret">
+        <p>
+          The signing secret of <strong>{created.url}</strong>. Copy it now: it is shown this once.
+        </p>
+        <output data-testid="new-secret"><code>{created.secret}</code></output>
+      </section>
+      <p><a href={teamPath(team.id, "webhooks", `/${created.id}`)}>Go to the endpoint</a></p>
+    </Page>,
+    201,
+  );
+});
+
+webhookPages.get("/:id", async (c) => {
+  const ctx = services(c);
+  const id = c.req.param("id");
+  const [w, deliveries] = await Promise.all([getWebhook(ctx, id), listDeliveries(ctx, id, { limit: 100 })]);
+  const team = c.get("team");
+  return c.html(
+    <Page title="Webhook endpoint" {...shell(c)}>
+      <p class="crumbs"><a href={teamPath(team.id, "webhooks")}>Webhooks</a></p>
+      <h1>{w.url}</h1>
+      <p class="muted">{w.id} · {w.events.join(", ")} · <span class={`status ${w.status}`}>{w.status}</span></p>
+      {team.role !== "viewer" && w.status === "enabled" && (
+        <form method="post" action={teamPath(team.id, "webhooks", `/${w.id}/test`)}>
+          <Csrf token={c.get("csrf")} />
+          <button type="submit">Send a test event</button>
+        </form>
+      )}
+      <h2>Deliveries</h2>
+      {deliveries.data.length === 0 ? (
+        <p class="empty">No deliveries yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr><th>Event</th><th>Attempt</th><th>Status</th><th>Response</th><th>Duration</th><th>Next attempt</th><th>Created</th></tr>
+          </thead>
+          <tbody>
+            {deliveries.data.map((d) => (
+              <tr>
+                <td><code>{d.event_type}</code></td>
+                <td>{d.attempt}</td>
+                <td><span class={`status ${d.status}`}>{d.status}</span></td>
+                <td>{d.response_status ?? "—"}</td>
+                <td>{d.duration_ms === null ? "—" : `${d.duration_ms} ms`}</td>
+                <td>{when(d.next_attempt_at)}</td>
+                <td>{when(d.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Page>,
+  );
+});
+
+webhookPages.post("/:id/test", async (c) => {
+  await readForm(c);
+  const id = c.req.param("id");
+  await sendTestEvent(services(c), id);
+  return redirectTo(c, teamPath(c.get("team").id, "webhooks", `/${id}`), "webhook_test_sent");
+});
