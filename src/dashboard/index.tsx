@@ -30,8 +30,9 @@ dashboardRoutes.use("*", async (c, next) => {
   headers.set("Content-Security-Policy", DASHBOARD_CSP);
   headers.set("X-Frame-Options", "DENY");
   headers.set("X-Content-Type-Options", "nosniff");
-  // Team ids and voucher codes are in the URLs: they never leave in a Referer.
-  headers.set("Referrer-Policy", "no-referrer");
+  // Team ids and voucher codes are in the URLs: they never leave for another origin in a Referer. (Not no-referrer:
+  // with it, Chromium sends "Origin: null" on the page's own forms, and the Origin check below needs the real one.)
+  headers.set("Referrer-Policy", "same-origin");
   headers.set("Cache-Control", "no-store");
 });
 

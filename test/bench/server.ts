@@ -37,6 +37,65 @@ class ForwardingLog extends Log {
   }
 }
 
+/** Local workerd options of the API worker, as wrangler.toml declares it (the top level, which behaves as staging). */
+function appWorker(scriptPath: string) {
+  const sqlite = (className: string) => ({ className, useSQLite: true });
+  return {
+    name: "vauchflow",
+    modules: true,
+    scriptPath,
+    ...COMPATIBILITY,
+    bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", KEY_CHECK_SECRET: "bench-only-key-check-0123456789abcdef0123456789", ENCRYPTION_KEY: "bench-only-encryption-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
+    d1Databases: { DB: "bench" },
+    durableObjects: {
+      CREDENTIALS: sqlite("CredentialObject"),
+      IDEMPOTENCY: sqlite("IdempotencyObject"),
+      VOUCHERS: sqlite("VoucherObject"),
+      CAMPAIGNS: sqlite("CampaignObject"),
+    },
+    // The pages' static files (wrangler.toml [assets]): the dashboard's stylesheet and scripts, the docs UI.
+    assets: { directory: join(ROOT, "src/dashboard/public"), routerConfig: { has_user_worker: true } },
+    queueProducers: {
+      BULK_QUEUE: "vauchflow-bulk-local",
+      WEBHOOK_QUEUE: "vauchflow-webhooks-local",
+      AUDIT_QUEUE: "vauchflow-audit-local",
+      AUDIT_DLQ: "vauchflow-audit-dlq-local",
+      LEDGER_QUEUE: "vauchflow-ledger-local",
+      LEDGER_DLQ: "vauchflow-ledger-dlq-local",
+    },
+    queueConsumers: {
+      "vauchflow-bulk-local": { maxBatchSize: 5, maxBatchTimeout: 1, maxRetries: 10 },
+      "vauchflow-audit-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100, deadLetterQueue: "vauchflow-audit-dlq-local" },
+      "vauchflow-audit-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
+      "vauchflow-ledger-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 30, deadLetterQueue: "vauchflow-ledger-dlq-local" },
+      "vauchflow-ledger-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
+    },
+  };
+}
+
+async function applyMigrations(app: Miniflare) {
+  const db = await app.getD1Database("DB", "vauchflow");
+  for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint")) {
+      if (statement.trim()) await db.prepare(statement).run();
+    }
+  }
+}
+
+const origin = (u: URL) => u.toString().replace(/\/$/, "");
+
+/**
+ * The API worker alone, built as a deploy builds it, in a local workerd with D1 migrated, Durable Objects, Queues
+ * and static assets: what the browser tests (test/e2e/) drive. `host` is what it listens on.
+ */
+export async function startApp(options: { host?: string; outDir?: string } = {}) {
+  const appScript = build("wrangler.toml", options.outDir ?? join(OUT, "app"));
+  const app = new Miniflare(convertV4MiniflareOptions({ host: options.host ?? "127.0.0.1", port: 0, workers: [appWorker(appScript)] }));
+  const appUrl = origin(await app.ready);
+  await applyMigrations(app);
+  return { appUrl, dispose: () => app.dispose() };
+}
+
 export async function startServers(options: { inspectorPort?: number; onLog?: (line: LogLine) => void } = {}) {
   const appScript = build("wrangler.toml", join(OUT, "app"));
   const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, "floor"));
@@ -51,37 +110,7 @@ export async function startServers(options: { inspectorPort?: number; onLog?: (l
       options.onLog?.({ at: performance.now(), level, message });
       if (level === "error" || level === "warn") process.stderr.write(`${message}\n`);
     },
-    workers: [
-      {
-        name: "vauchflow",
-        modules: true,
-        scriptPath: appScript,
-        ...COMPATIBILITY,
-        bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", KEY_CHECK_SECRET: "bench-only-key-check-0123456789abcdef0123456789", ENCRYPTION_KEY: "bench-only-encryption-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
-        d1Databases: { DB: "bench" },
-        durableObjects: {
-          CREDENTIALS: sqlite("CredentialObject"),
-          IDEMPOTENCY: sqlite("IdempotencyObject"),
-          VOUCHERS: sqlite("VoucherObject"),
-          CAMPAIGNS: sqlite("CampaignObject"),
-        },
-        queueProducers: {
-          BULK_QUEUE: "vauchflow-bulk-local",
-          WEBHOOK_QUEUE: "vauchflow-webhooks-local",
-          AUDIT_QUEUE: "vauchflow-audit-local",
-          AUDIT_DLQ: "vauchflow-audit-dlq-local",
-          LEDGER_QUEUE: "vauchflow-ledger-local",
-          LEDGER_DLQ: "vauchflow-ledger-dlq-local",
-        },
-        queueConsumers: {
-          "vauchflow-bulk-local": { maxBatchSize: 5, maxBatchTimeout: 1, maxRetries: 10 },
-          "vauchflow-audit-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100, deadLetterQueue: "vauchflow-audit-dlq-local" },
-          "vauchflow-audit-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
-          "vauchflow-ledger-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 30, deadLetterQueue: "vauchflow-ledger-dlq-local" },
-          "vauchflow-ledger-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
-        },
-      },
-    ],
+    workers: [appWorker(appScript)],
   }));
   const floor = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
@@ -92,13 +121,7 @@ export async function startServers(options: { inspectorPort?: number; onLog?: (l
     durableObjects: { FLOOR: sqlite("FloorObject") },
   }));
   const [appUrl, floorUrl] = await Promise.all([app.ready, floor.ready]);
-  const db = await app.getD1Database("DB", "vauchflow");
-  for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
-    for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint")) {
-      if (statement.trim()) await db.prepare(statement).run();
-    }
-  }
-  const origin = (u: URL) => u.toString().replace(/\/$/, "");
+  await applyMigrations(app);
   return {
     appUrl: origin(appUrl),
     floorUrl: origin(floorUrl),
