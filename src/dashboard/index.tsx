@@ -9,7 +9,7 @@ import { audit } from "../middleware/audit";
 import { LoginBody } from "../routes/auth/schema";
 import { endSession, login } from "../services/auth";
 import { verifyAccessToken } from "../lib/tokens";
-import { parseWith, readForm, services } from "./context";
+import { type DashboardContext, parseWith, readForm, services } from "./context";
 import { noticeOf, Page, teamPath } from "./layout";
 import { approvalPages } from "./pages/approvals";
 import { campaignPages } from "./pages/campaigns";
@@ -95,7 +95,7 @@ dashboardRoutes.post("/login", async (c) => {
 });
 
 /** Reads the cookie's session into the context; `teamId` null on pages outside a team. False when signed out. */
-async function signIn(c: Parameters<MiddlewareHandler<DashboardEnv>>[0], teamId: string | null): Promise<boolean> {
+async function signIn(c: DashboardContext, teamId: string | null): Promise<boolean> {
   const session = await readSession(c, c.env.JWT_SECRET);
   if (!session) return false;
   c.set("auditSubject", { teamId, credentialId: session.userId });

@@ -1,7 +1,8 @@
 // The dashboard's session and its defences: the cookie's flags, CSRF tokens and the Origin check, the CSP, team
 // membership, and sign-out ending the session.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addMember, call, newTeam, signUp } from "../helpers/api";
+import { addMember, call, newTeam, signUp, sleep } from "../helpers/api";
 import { Browser, csrfOf } from "./browser";
 
 async function signedIn() {
@@ -94,6 +95,20 @@ describe("dashboard forms", () => {
     expect(id).toBeTruthy();
     const api = await call("GET", `/v1/campaigns/${id}`, { token: admin.key });
     expect(api.body).toMatchObject({ name: "Spring sale", discount: { type: "percent", percent_off: 15 }, currency: "EUR", status: "active" });
+  });
+
+  it("audits a change made on the dashboard under the user, as a REST request would be", async () => {
+    const { owner, browser } = await signedIn();
+    const list = await browser.get(`/dashboard/${owner.teamId}/campaigns`);
+    const res = await browser.post(`/dashboard/${owner.teamId}/campaigns`, { name: "Audited", discount_type: "percent", discount_value: "5" }, { csrf: csrfOf(list) });
+    expect(res.status).toBe(303);
+    const requestId = res.headers.get("Request-Id");
+    let row: Record<string, unknown> | null = null;
+    for (let i = 0; i < 100 && !row; i++) {
+      row = await env.DB.prepare("SELECT team_id, credential_id, method, path, status FROM audit_log WHERE request_id = ?").bind(requestId).first();
+      if (!row) await sleep(100);
+    }
+    expect(row).toEqual({ team_id: owner.teamId, credential_id: owner.userId, method: "POST", path: `/dashboard/${owner.teamId}/campaigns`, status: 303 });
   });
 
   it("refuses a form without the session's CSRF token, or from another origin, and changes nothing", async () => {

@@ -1,0 +1,109 @@
+// The dashboard's sections against the API they stand for: what a page shows, and that its forms change what the
+// REST routes would (same services, same role rules).
+import { describe, expect, it } from "vitest";
+import { addMember, call, newTeam, sleep } from "../helpers/api";
+import { createVoucher, flushVoucher, order, redeemOk, uniqueCode } from "../helpers/vouchers";
+import { hookPath, hookUrl } from "../helpers/webhooks";
+import { Browser, csrfOf } from "./browser";
+
+async function signedIn() {
+  const { owner, admin } = await newTeam();
+  const browser = new Browser();
+  await browser.signIn(owner.email, owner.password);
+  return { owner, admin, browser };
+}
+
+describe("dashboard sections", () => {
+  it("switches teams: a member of two teams sees the other in the switcher and can open it", async () => {
+    const { owner } = await signedIn();
+    const member = await addMember(owner.accessToken, owner.teamId, "viewer");
+    const browser = new Browser();
+    await browser.signIn(member.email, member.password);
+    const own = await browser.get(`/dashboard/${member.teamId}/campaigns`);
+    expect(own.html).toContain(`href="/dashboard/${owner.teamId}/campaigns"`);
+    const other = await browser.get(`/dashboard/${owner.teamId}/campaigns`);
+    expect(other.status).toBe(200);
+    expect(other.html).toContain(`href="/dashboard/${member.teamId}/campaigns"`);
+  });
+
+  it("a viewer sees campaigns without a create form, and a forged create is refused by the service", async () => {
+    const { owner, admin } = await signedIn();
+    const viewer = await addMember(owner.accessToken, owner.teamId, "viewer");
+    const browser = new Browser();
+    await browser.signIn(viewer.email, viewer.password);
+    const page = await browser.get(`/dashboard/${owner.teamId}/campaigns`);
+    expect(page.status).toBe(200);
+    expect(page.html).not.toContain("Create campaign");
+    const forged = await browser.post(`/dashboard/${owner.teamId}/campaigns`, { name: "Nope", discount_type: "percent", discount_value: "5" }, { csrf: csrfOf(page) });
+    expect(forged.status).toBe(403);
+    expect(forged.html).toContain("insufficient_role");
+    expect((await call("GET", "/v1/campaigns", { token: admin.key })).body.data).toEqual([]);
+  });
+
+  it("finds a voucher by code, lists its redemption history and rolls one back", async () => {
+    const { owner, admin, browser } = await signedIn();
+    const code = uniqueCode("DASH");
+    await createVoucher(admin.key, { code, redemption_limit: 1 });
+    const redemption = await redeemOk(admin.key, code, { customer_id: "cus-dash", order: order(8000) });
+    await flushVoucher(owner.teamId, code);
+
+    const search = await browser.get(`/dashboard/${owner.teamId}/vouchers?code=${code.slice(0, 8).toLowerCase()}`);
+    expect(search.html).toContain(`/vouchers/${code}"`);
+    const detail = await browser.get(`/dashboard/${owner.teamId}/vouchers/${code}`);
+    expect(detail.html).toContain(redemption.order.id);
+    expect(detail.html).toContain("cus-dash");
+    expect(detail.html).toContain(`value="${redemption.id}"`);
+
+    const rolled = await browser.post(`/dashboard/${owner.teamId}/vouchers/${code}/rollback`, { redemption_id: redemption.id, reason: "refund" }, { csrf: csrfOf(detail) });
+    expect(rolled.location).toBe(`/dashboard/${owner.teamId}/vouchers/${code}?notice=rolled_back`);
+    expect((await call("GET", `/v1/vouchers/${code}`, { token: admin.key })).body.redemptions_count).toBe(0);
+    await flushVoucher(owner.teamId, code);
+    const after = await browser.get(`/dashboard/${owner.teamId}/vouchers/${code}`);
+    expect(after.html).toContain("rolled back");
+    expect(after.html).toContain("(refund)");
+    expect(after.html).not.toContain(`value="${redemption.id}"`);
+  });
+
+  it("rotates a key (the new secret once; the old one dies) and shows the key's audit log", async () => {
+    const { owner, admin, browser } = await signedIn();
+    const key = await call("POST", "/v1/api-keys", { token: admin.key, body: { name: "to rotate", type: "secret", scopes: ["write"] } });
+    const made = await call("POST", "/v1/customers", { token: key.body.key, body: { id: "cus-audited" } });
+    expect(made.status).toBe(201);
+    const list = await browser.get(`/dashboard/${owner.teamId}/keys`);
+    const rotated = await browser.post(`/dashboard/${owner.teamId}/keys/${key.body.id}/rotate`, {}, { csrf: csrfOf(list) });
+    expect(rotated.status).toBe(200);
+    const secret = /<code>(vf_sk_test_[A-Za-z0-9]+)<\/code>/.exec(rotated.html)?.[1];
+    expect(secret).toBeTruthy();
+    expect(secret).not.toBe(key.body.key);
+    expect((await call("GET", "/v1/customers/cus-audited", { token: key.body.key })).status).toBe(401);
+    expect((await call("GET", "/v1/customers/cus-audited", { token: secret })).status).toBe(200);
+
+    let audit = await browser.get(`/dashboard/${owner.teamId}/keys/${key.body.id}/audit`);
+    for (let i = 0; i < 100 && !audit.html.includes("/v1/customers"); i++) {
+      await sleep(100);
+      audit = await browser.get(`/dashboard/${owner.teamId}/keys/${key.body.id}/audit`);
+    }
+    expect(audit.html).toContain("POST /v1/customers");
+    expect(audit.html).toContain(made.headers.get("Request-Id")!);
+  });
+
+  it("creates a webhook endpoint (its secret shown once) and lists its deliveries after a test event", async () => {
+    const { owner, admin, browser } = await signedIn();
+    const list = await browser.get(`/dashboard/${owner.teamId}/webhooks`);
+    const created = await browser.post(`/dashboard/${owner.teamId}/webhooks`, { url: hookUrl(hookPath()), events: "*" }, { csrf: csrfOf(list) });
+    expect(created.status).toBe(201);
+    expect(created.html).toMatch(/<code>whsec_[A-Za-z0-9+/=]+<\/code>/);
+    const endpoints = await call("GET", "/v1/webhooks", { token: admin.key });
+    const id = endpoints.body.data[0].id as string;
+    const page = await browser.get(`/dashboard/${owner.teamId}/webhooks/${id}`);
+    expect(page.html).not.toContain("whsec_");
+    const sent = await browser.post(`/dashboard/${owner.teamId}/webhooks/${id}/test`, {}, { csrf: csrfOf(page) });
+    expect(sent.location).toBe(`/dashboard/${owner.teamId}/webhooks/${id}?notice=webhook_test_sent`);
+    let deliveries = await browser.get(`/dashboard/${owner.teamId}/webhooks/${id}`);
+    for (let i = 0; i < 100 && !deliveries.html.includes("webhook.test"); i++) {
+      await sleep(100);
+      deliveries = await browser.get(`/dashboard/${owner.teamId}/webhooks/${id}`);
+    }
+    expect(deliveries.html).toContain("<code>webhook.test</code>");
+  });
+});
