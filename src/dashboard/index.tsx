@@ -51,20 +51,23 @@ dashboardRoutes.use("*", audit as unknown as MiddlewareHandler<DashboardEnv>, as
   await next();
 });
 
-dashboardRoutes.get("/login", (c) =>
-  c.html(
-    <Page title="Sign in" notice={noticeOf(c.req.query("notice"))}>
+function SignIn(props: { notice?: string | null; error?: string; email?: string }) {
+  return (
+    <Page title="Sign in" notice={props.notice}>
       <section class="card narrow">
         <h1>Sign in</h1>
+        {props.error && <p class="error" role="alert">{props.error}</p>}
         <form method="post" action="/dashboard/login" class="stack">
-          <label>Email<input name="email" type="email" autocomplete="username" required /></label>
+          <label>Email<input name="email" type="email" autocomplete="username" value={props.email} required /></label>
           <label>Password<input name="password" type="password" autocomplete="current-password" required /></label>
           <button type="submit">Sign in</button>
         </form>
       </section>
-    </Page>,
-  ),
-);
+    </Page>
+  );
+}
+
+dashboardRoutes.get("/login", (c) => c.html(<SignIn notice={noticeOf(c.req.query("notice"))} />));
 
 dashboardRoutes.post("/login", async (c) => {
   const body = await c.req.parseBody();
@@ -76,20 +79,7 @@ dashboardRoutes.post("/login", async (c) => {
     await startSession(c, c.env.JWT_SECRET, { userId: claims.sub, sessionId: claims.sid });
   } catch (err) {
     if (!(err instanceof ApiError) || err.code !== "invalid_credentials") throw err;
-    return c.html(
-      <Page title="Sign in">
-        <section class="card narrow">
-          <h1>Sign in</h1>
-          <p class="error" role="alert">{err.message}</p>
-          <form method="post" action="/dashboard/login" class="stack">
-            <label>Email<input name="email" type="email" autocomplete="username" value={input.email} required /></label>
-            <label>Password<input name="password" type="password" autocomplete="current-password" required /></label>
-            <button type="submit">Sign in</button>
-          </form>
-        </section>
-      </Page>,
-      401,
-    );
+    return c.html(<SignIn error={err.message} email={input.email} />, 401);
   }
   return c.redirect("/dashboard", 303);
 });
