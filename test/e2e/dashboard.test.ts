@@ -176,6 +176,16 @@ describe("storefront demo", () => {
       await other.getByRole("button", { name: "Apply" }).click();
       await other.waitForFunction(() => document.getElementById("result")!.className === "refused");
       await screenshot(other, "12-storefront-other-origin-refused");
+      // The refusal is the API's CORS answer, not an unreachable API: the preflight names the origin and is refused.
+      const preflight = (origin: string) =>
+        fetch(`${worker.url}/v1/vouchers/WELCOME-10/validate`, {
+          method: "OPTIONS",
+          headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type" },
+        });
+      const refused = await preflight(elsewhere.url);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("Access-Control-Allow-Origin")).toBeNull();
+      expect((await preflight(shop.url)).headers.get("Access-Control-Allow-Origin")).toBe(shop.url);
     } finally {
       await Promise.all([shop.close(), elsewhere.close()]);
     }
