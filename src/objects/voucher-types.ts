@@ -24,6 +24,8 @@ export type Snapshot = { definition: VoucherDefinition; counters: Counters };
 /** What a checkout answer shows of the voucher: no rules (allow-lists can be long) or bookkeeping crosses the RPC. */
 export type VoucherView = Pick<VoucherDefinition, "code" | "campaignId" | "type" | "discount" | "currency" | "giftCardAmount" | "expiresAt" | "metadata" | "redemptionLimit">;
 export type ValidateOutcome = { voucher: VoucherView; counters: Counters; evaluation: Evaluation } | null;
+/** A preview's answer: validate's, or "cold" when the voucher or its campaign would have to be loaded first. */
+export type PreviewOutcome = NonNullable<ValidateOutcome> | "cold";
 export type RedeemOutcome =
   | null
   | { kind: "redeemed"; redemption: RedemptionRecord; voucher: VoucherView; counters: Counters }

@@ -1,4 +1,5 @@
-// Validate, redeem and roll back: one round trip to the voucher's object, which decides atomically.
+// Validate, redeem and roll back: one round trip to the voucher's object, which decides atomically. A validate
+// may already hold that object's answer, asked while its key was checked (./validate-preview.ts).
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { normalizeCode } from "../lib/codes";
@@ -8,6 +9,7 @@ import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type VoucherView } from "../
 import { requireScope, requireTeam } from "./access";
 import { noteFailedCode, noteRefusedRedemption } from "./code-failures";
 import { emitValidated } from "./validation-events";
+import { type Speculation, speculatedOutcome } from "./validate-preview";
 import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "./voucher-rules";
 import { voucherStub } from "./vouchers";
 
@@ -43,11 +45,11 @@ function target(ctx: ServiceContext, code: string) {
   return { stub: voucherStub(ctx, teamId, normalized), ref: { teamId, code: normalized } };
 }
 
-export async function validateVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest) {
+export async function validateVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest, speculation?: Speculation | null) {
   requireScope(ctx.actor, "validate:vouchers");
   await ctx.authorize(requireTeam(ctx.actor), { operation: "validate_voucher", params: { code }, input: request });
   const { stub, ref } = target(ctx, code);
-  const outcome = await stub.validate(ref, request);
+  const outcome = (await speculatedOutcome(ctx, speculation, ref, request)) ?? (await stub.validate(ref, request));
   if (!outcome) {
     noteFailedCode(ctx);
     throw new ApiError("voucher_not_found");
