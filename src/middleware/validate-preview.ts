@@ -7,12 +7,14 @@ import { ValidateBody } from "../routes/vouchers/schema";
 import { speculate } from "../services/validate-preview";
 
 const VALIDATE_PATH = /^\/v1\/vouchers\/([^/]+)\/validate$/;
+/** The media types the route's validator reads as JSON (hono/validator): any other body is not read here. */
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /** Starts the preview for a validate request; does nothing for any other request. Never throws. */
 export function speculateValidation(c: Context<AppEnv>, teamId: string): void {
   if (c.req.method !== "POST") return;
   const match = VALIDATE_PATH.exec(c.req.path);
-  if (!match) return;
+  if (!match || !JSON_TYPE.test(c.req.header("Content-Type")?.split(";")[0]?.trim() ?? "")) return;
   const speculation = c.req
     .text()
     .then((text) => {
