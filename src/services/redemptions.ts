@@ -48,8 +48,8 @@ function target(ctx: ServiceContext, code: string) {
 export async function validateVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest, speculation?: Speculation | null) {
   requireScope(ctx.actor, "validate:vouchers");
   await ctx.authorize(requireTeam(ctx.actor), { operation: "validate_voucher", params: { code }, input: request });
-  const { stub, ref } = target(ctx, code);
-  const outcome = (await speculatedOutcome(ctx, speculation, ref, request)) ?? (await stub.validate(ref, request));
+  const ref = { teamId: requireTeam(ctx.actor), code: normalizeCode(code) };
+  const outcome = (await speculatedOutcome(ctx, speculation, ref, request)) ?? (await voucherStub(ctx, ref.teamId, ref.code).validate(ref, request));
   if (!outcome) {
     noteFailedCode(ctx);
     throw new ApiError("voucher_not_found");

@@ -9,19 +9,27 @@ import type { Env, ServiceContext } from "../env";
 
 const HANDOVER_DELAY_MS = 1000;
 const pending = new Map<string, ValidationTally[]>();
+/** Voucher objects with a hand-over timer set: one per voucher and second, however many validations it answers. */
+const armed = new Set<string>();
 
 const voucherObject = (env: Env, name: string) => env.VOUCHERS.get(env.VOUCHERS.idFromName(name));
 
 /** A validation answered from the preview of the voucher object named `objectName`, its key accepted. */
 export function noteValidation(ctx: Pick<ServiceContext, "env" | "waitUntil">, objectName: string, valid: boolean): void {
   let held = pending.get(objectName);
-  // One hand-over timer per voucher while counts wait, not one per validation.
   if (!held) {
     held = [];
     pending.set(objectName, held);
-    ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, HANDOVER_DELAY_MS)).then(() => handOver(ctx.env, objectName)));
   }
   tally(held, Date.now(), valid);
+  if (armed.has(objectName)) return;
+  armed.add(objectName);
+  ctx.waitUntil(
+    new Promise((resolve) => setTimeout(resolve, HANDOVER_DELAY_MS)).then(() => {
+      armed.delete(objectName);
+      return handOver(ctx.env, objectName);
+    }),
+  );
 }
 
 /** The counts waiting for the voucher object `objectName`; taking them clears them. */

@@ -15,7 +15,7 @@ export const LATENCY_CONNECTIONS = [1, 16, 64];
 const SPREAD = 200;
 const ORDER = { amount: 10_000, currency: "EUR" };
 
-type Scenario = { name: string; hops: string; token: string; unit: Unit; floor: { name: string; unit: Unit; warm?: () => Promise<unknown> }; warm?: () => Promise<unknown> };
+type Scenario = { name: string; hops: string; base?: string; token: string; unit: Unit; floor: { name: string; unit: Unit; warm?: () => Promise<unknown> }; warm?: () => Promise<unknown> };
 
 async function inParallel(count: number, width: number, make: (i: number) => Promise<unknown>) {
   let next = 0;
@@ -57,6 +57,9 @@ export async function checkoutLatency(servers: Servers, call: Call, team: { team
   const wakeFloor = () => inParallel(SPREAD, 16, (i) => fetch(`${servers.floorUrl}/write/${i}`, { method: "POST", body: "{}" }).then((r) => r.text()));
   const floorPost = (path: () => string): Unit => post(path, () => ({ order: ORDER }));
   const scenarios: Scenario[] = [
+    // Calibration, floor against floor: whether this runtime overlaps two calls at all (local workerd runs the
+    // worker and its objects in one isolate, so it can only overlap waiting, not work).
+    { name: "floor: 2 calls at once", hops: "1 (2 calls at once)", base: servers.floorUrl, token: "", unit: floorPost(() => "/rpc-both"), floor: { name: "2 calls in sequence", unit: floorPost(() => "/rpc2") } },
     { name: "validate, one warm voucher", hops: "1 (2 calls at once)", token: validateKey, unit: validate, floor: { name: "1 call", unit: floorPost(() => "/rpc") } },
     { name: "validate, key without its team", hops: "2 (in sequence)", token: oldKey, unit: validate, floor: { name: "2 calls in sequence", unit: floorPost(() => "/rpc2") } },
     {
@@ -83,7 +86,7 @@ export async function checkoutLatency(servers: Servers, call: Call, team: { team
       await s.floor.warm?.();
       const floor = await measureLatency(`floor: ${s.floor.name}`, servers.floorUrl, s.floor.unit, { connections, seconds });
       await s.warm?.();
-      const run = await measureLatency(s.name, servers.appUrl, s.unit, { connections, seconds, token: s.token });
+      const run = await measureLatency(s.name, s.base ?? servers.appUrl, s.unit, { connections, seconds, token: s.token || undefined });
       rows.push({ run, floor, hops: s.hops });
       console.log(`latency ${s.name} @${connections}: p50 ${run.p50} ms (floor ${floor.p50}), p99 ${run.p99} ms (floor ${floor.p99}), ${run.failed} failed`);
     }
