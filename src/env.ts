@@ -5,7 +5,7 @@ import type { VoucherObject } from "./objects/voucher";
 import type { CampaignObject } from "./objects/campaign";
 import type { AuditEntry } from "./queues/audit";
 import type { AgentOperation } from "./domain/approval-policy";
-import type { WebhookMessage } from "./services/webhook-dispatch";
+import type { WebhookMessage } from "./queues/webhook-dispatch";
 import type { LedgerMessage } from "./domain/ledger";
 import type { Speculation } from "./services/validate-preview";
 

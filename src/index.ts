@@ -9,7 +9,7 @@ import { expireDue } from "./services/approvals";
 import { consumeLedger } from "./queues/ledger";
 import { drainLedgerDeadLetters } from "./queues/ledger-dead-letters";
 import type { BulkMessage } from "./services/bulk";
-import { sweepWebhooks } from "./services/webhook-dispatch";
+import { sweepWebhooks } from "./queues/webhook-dispatch";
 
 export { CampaignObject } from "./objects/campaign";
 export { CredentialObject } from "./objects/credential";

@@ -9,6 +9,8 @@ export const AGENT_OPERATIONS = [
   "validate_voucher",
   "redeem_voucher",
   "rollback_redemption",
+  "reserve_voucher",
+  "release_reservation",
   "create_campaign",
   "update_campaign",
   "pause_campaign",
@@ -21,7 +23,10 @@ export type AgentOperation = (typeof AGENT_OPERATIONS)[number];
 export type Decision = "execute" | "approve";
 export type ApprovalRules = Record<AgentOperation, Decision>;
 
-/** The contract's defaults: single vouchers, validate, redeem and rollback run; mass and campaign-wide changes wait. */
+/**
+ * The contract's defaults: single vouchers, validate, redeem and rollback run; mass and campaign-wide changes wait.
+ * Reservations are the checkout's own steps, like redeem: they run.
+ */
 export const DEFAULT_RULES: ApprovalRules = {
   create_voucher: "execute",
   update_voucher: "execute",
@@ -29,6 +34,8 @@ export const DEFAULT_RULES: ApprovalRules = {
   validate_voucher: "execute",
   redeem_voucher: "execute",
   rollback_redemption: "execute",
+  reserve_voucher: "execute",
+  release_reservation: "execute",
   create_campaign: "approve",
   update_campaign: "approve",
   pause_campaign: "approve",

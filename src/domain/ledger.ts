@@ -9,7 +9,7 @@
 // A future kind that adds up (a rollup) follows validation_count: each object sends its own running total, and
 // readers sum over objects. One that happens once (a webhook event) carries its own id and is inserted or ignored.
 import { z } from "zod";
-import type { Counters, VoucherDefinition } from "../services/voucher-rules";
+import type { Counters, VoucherDefinition } from "./voucher-rules";
 
 export const LEDGER_FORMAT = 1;
 

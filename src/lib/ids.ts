@@ -6,7 +6,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export const ID_BODY_LENGTH = 26;
 export const ID_BODY_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-export type IdPrefix = "vch" | "cmp" | "red" | "job" | "key" | "apr" | "whk" | "evt" | "dlv" | "usr" | "team" | "req" | "ses" | "rtk" | "frd";
+export type IdPrefix = "vch" | "cmp" | "red" | "job" | "key" | "apr" | "whk" | "evt" | "dlv" | "usr" | "team" | "req" | "ses" | "rtk" | "frd" | "rsv";
 
 let lastTime = -1;
 let lastRandom: number[] = [];

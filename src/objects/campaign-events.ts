@@ -5,7 +5,7 @@
 import { newEvent, type WebhookEvent } from "../domain/webhook-events";
 import type { Env } from "../env";
 import { eventStatements } from "../db/webhook-events";
-import { dispatchSafely } from "../services/webhook-outbox";
+import { dispatchSafely } from "../queues/webhook-dispatch";
 
 export class CampaignEvents {
   constructor(private readonly sql: SqlStorage) {

@@ -51,7 +51,7 @@ export class CampaignReservations {
     this.sql.exec("UPDATE reservations SET confirmed = 1 WHERE key = ?", key);
   }
 
-  /** Held reservations not yet confirmed that were made at or before `before`, oldest first. */
+  /** Held reservations not yet confirmed whose `at` (reserve time, or a voucher reservation's expiry) is at or before `before`, oldest first. */
   unconfirmed(before: number, limit: number): Reservation[] {
     return this.sql
       .exec<Row>("SELECT * FROM reservations WHERE confirmed = 0 AND held = 1 AND at <= ? ORDER BY at LIMIT ?", before, limit)

@@ -5,7 +5,7 @@
 // A reservation whose redemption never committed is given back by the reconciliation alarm (see reconcile()).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import type { Reason } from "../services/voucher-rules";
+import type { Reason } from "../domain/voucher-rules";
 import { CampaignEvents } from "./campaign-events";
 import { CampaignReservations, type Reservation } from "./campaign-reservations";
 
@@ -91,9 +91,10 @@ export class CampaignObject extends DurableObject<Env> {
 
   /**
    * Checks and, when allowed, commits the budget and the customer's count in one step. The reservation stays
-   * unconfirmed until reconcile() has seen redemption `key` committed on voucher `voucherCode`.
+   * unconfirmed until reconcile() has seen redemption `key` committed on voucher `voucherCode`. A voucher
+   * reservation (API.md §10) passes `settleAt`, its expiry: its redemption cannot be expected before then.
    */
-  async reserve(ref: CampaignRef, key: string, ask: CampaignAsk, voucherCode: string): Promise<CampaignDecision | null> {
+  async reserve(ref: CampaignRef, key: string, ask: CampaignAsk, voucherCode: string, settleAt?: number): Promise<CampaignDecision | null> {
     const state = await this.ensure(ref);
     if (!state) return null;
     if (this.reservations.find(key)?.held) return { ok: true };
@@ -107,7 +108,7 @@ export class CampaignObject extends DurableObject<Env> {
     }
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      this.reservations.hold(key, ask, voucherCode, now);
+      this.reservations.hold(key, ask, voucherCode, settleAt ?? now);
       if (ask.customerId) {
         this.ctx.storage.sql.exec(
           "INSERT INTO customers (customer_id, redemptions) VALUES (?, 1) ON CONFLICT (customer_id) DO UPDATE SET redemptions = redemptions + 1",
@@ -119,7 +120,7 @@ export class CampaignObject extends DurableObject<Env> {
       if (state.budgetCap !== null && this.ledger.spent >= state.budgetCap) this.events.budgetReached(state.teamId, this.budgetData(state));
     });
     if (this.events.waiting) await this.flushEventsSoon();
-    if (this.reconcileAt === null) await this.armReconcile(now + RESERVATION_SETTLE_MS);
+    if (this.reconcileAt === null) await this.armReconcile((settleAt ?? now) + RESERVATION_SETTLE_MS);
     return { ok: true };
   }
 

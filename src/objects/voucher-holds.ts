@@ -1,7 +1,7 @@
 // Redemptions waiting on their campaign's answer. Each holds its place (its count, its amount, its customer and
 // order) so that concurrent calls on the voucher count it; it is dropped in the same synchronous step that commits
 // or abandons it.
-import type { Counters } from "../services/voucher-rules";
+import type { Counters } from "../domain/voucher-rules";
 
 export type Hold = { redemptionId: string; orderId: string | null; customerId: string | null; amount: number };
 

@@ -25,8 +25,10 @@ export type ShipperHooks = {
   queue: () => Queue<LedgerMessage>;
   voucher: () => Identity | null;
   derived: () => Derived;
-  /** Whether the alarm has other work (campaign releases): then it stays set. */
+  /** Whether the alarm has other work (campaign releases, held reservations): then it stays set. */
   alarmNeeded: () => boolean;
+  /** When other work needs the alarm by (a reservation's expiry): the shipper never sets it later than that. */
+  earliestAlarm: () => number | null;
   /** Writes what accepted sends left to write (call inside a transaction); whether there is any. */
   unwritten: () => boolean;
   writeSent: () => void;
@@ -52,7 +54,7 @@ export class OutboxShipper {
   async soon() {
     if (!this.alarmArmed) {
       this.alarmArmed = true;
-      await this.ctx.storage.setAlarm(Date.now() + SAFETY_ALARM_MS);
+      await this.setAlarm(Date.now() + SAFETY_ALARM_MS);
     }
     this.schedule();
   }
@@ -146,6 +148,11 @@ export class OutboxShipper {
       JSON.stringify({ level: "warn", object: "voucher", code: this.hooks.voucher()?.code, what, outbox: this.outbox.size(), retry_in_ms: delay, error: err instanceof Error ? err.message : String(err) }),
     );
     this.alarmArmed = true;
-    await this.ctx.storage.setAlarm(Date.now() + delay);
+    await this.setAlarm(Date.now() + delay);
+  }
+
+  private async setAlarm(at: number) {
+    const other = this.hooks.earliestAlarm();
+    await this.ctx.storage.setAlarm(other === null ? at : Math.min(at, other));
   }
 }

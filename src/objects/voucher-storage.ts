@@ -5,7 +5,7 @@
 // accepted send carried: the state ships once per send, not once per change. D1's row keeps the number it shows
 // and refuses an older one, so two writes landing out of order never take D1's copy back.
 import { redemptionEntry } from "../domain/ledger";
-import type { Counters, VoucherDefinition } from "../services/voucher-rules";
+import type { Counters, VoucherDefinition } from "../domain/voucher-rules";
 import { addColumnIfMissing, hasColumn } from "./sqlite-schema";
 import type { RedemptionRecord, Snapshot } from "./voucher";
 import type { Outbox } from "./voucher-outbox";
@@ -19,6 +19,8 @@ export class VoucherStorage {
   private releases: boolean | undefined;
   /** Whether validation totals waited to ship when the voucher was loaded. */
   unshippedTotalsAtLoad: boolean | undefined;
+  /** Held reservations' count and discount total when the voucher was loaded. */
+  heldAtLoad: { count: number; amount: number } | undefined;
 
 
   constructor(private readonly sql: SqlStorage) {}
@@ -57,15 +59,27 @@ export class VoucherStorage {
     const def = this.sql.exec<{ data: string }>("SELECT data FROM definition").toArray()[0];
     // What the shipper asks about is read here too: a quiet voucher's object prepares each statement it runs.
     const counters = this.sql
-      .exec<{ redemptions_count: number; gift_card_balance: number | null; mirror_version: number; mirror_shipped: number; releases: number; totals: number }>(
+      .exec<{
+        redemptions_count: number;
+        gift_card_balance: number | null;
+        mirror_version: number;
+        mirror_shipped: number;
+        releases: number;
+        totals: number;
+        held: number;
+        held_amount: number;
+      }>(
         `SELECT *, (SELECT count(*) FROM redemptions WHERE release_pending = 1) AS releases,
-                   (SELECT count(*) FROM validation_counts WHERE shipped = 0) AS totals FROM counters`,
+                   (SELECT count(*) FROM validation_counts WHERE shipped = 0) AS totals,
+                   (SELECT count(*) FROM reservations WHERE status = 'held') AS held,
+                   (SELECT coalesce(sum(amount), 0) FROM reservations WHERE status = 'held') AS held_amount FROM counters`,
       )
       .toArray()[0];
     if (!def || !counters) return null;
     this.mirror ??= { version: counters.mirror_version, shipped: counters.mirror_shipped };
     this.releases ??= counters.releases > 0;
     this.unshippedTotalsAtLoad = counters.totals > 0;
+    this.heldAtLoad = { count: counters.held, amount: counters.held_amount };
     return {
       definition: JSON.parse(def.data) as VoucherDefinition,
       counters: { redemptionsCount: counters.redemptions_count, giftCardBalance: counters.gift_card_balance },

@@ -1,5 +1,9 @@
 // What the voucher object's RPC methods take and answer, apart from the object itself.
-import type { Counters, Evaluation, Reason, RedemptionRequest, VoucherDefinition } from "../services/voucher-rules";
+import type { Counters, Evaluation, Reason, RedemptionRequest, VoucherDefinition } from "../domain/voucher-rules";
+import type { ReservationRecord } from "./voucher-reservations";
+
+export { type GivenRequest, mismatches } from "../domain/reservations";
+export type { ReservationRecord, ReservationStatus } from "./voucher-reservations";
 
 export const ROLLBACK_WINDOW_MS = 30 * 60 * 1000;
 
@@ -23,14 +27,28 @@ export type RedemptionRecord = {
 export type Snapshot = { definition: VoucherDefinition; counters: Counters };
 /** What a checkout answer shows of the voucher: no rules (allow-lists can be long) or bookkeeping crosses the RPC. */
 export type VoucherView = Pick<VoucherDefinition, "code" | "campaignId" | "type" | "discount" | "currency" | "giftCardAmount" | "expiresAt" | "metadata" | "redemptionLimit">;
-export type ValidateOutcome = { voucher: VoucherView; counters: Counters; evaluation: Evaluation } | null;
+/** `available`: the counters less what held reservations and in-flight redemptions have spent already. */
+export type ValidateOutcome = { voucher: VoucherView; counters: Counters; available: Counters; evaluation: Evaluation } | null;
 /** A preview's answer: validate's, or "cold" when the voucher or its campaign would have to be loaded first. */
 export type PreviewOutcome = NonNullable<ValidateOutcome> | "cold";
+/** Why a new redemption or reservation was refused; `duplicate` names what holds the order, when known. */
+export type Admission =
+  | { kind: "rejected"; reason: Reason }
+  | { kind: "duplicate"; redemptionId: string | null; reservationId?: string };
 export type RedeemOutcome =
   | null
-  | { kind: "redeemed"; redemption: RedemptionRecord; voucher: VoucherView; counters: Counters }
-  | { kind: "rejected"; reason: Reason }
-  | { kind: "duplicate"; redemptionId: string };
+  | { kind: "redeemed"; redemption: RedemptionRecord; voucher: VoucherView; counters: Counters; available: Counters }
+  | Admission
+  | { kind: "reservation_not_found" }
+  | { kind: "not_held"; reservation: ReservationRecord }
+  | { kind: "mismatch"; fields: string[] };
+export type ReserveOutcome = null | { kind: "reserved"; reservation: ReservationRecord } | Admission;
+export type ReservationOutcome = null | { kind: "not_found" } | { kind: "found"; reservation: ReservationRecord };
+export type ReleaseOutcome =
+  | null
+  | { kind: "not_found" }
+  | { kind: "not_held"; reservation: ReservationRecord }
+  | { kind: "released"; reservation: ReservationRecord };
 export type RollbackOutcome =
   | null
   | { kind: "not_found" }

@@ -11,17 +11,36 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { redemptionEntry, voucherStateEntry } from "../domain/ledger";
-import { definitionFromRow, mirrorVersionOf } from "../services/voucher-store";
-import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../services/voucher-rules";
+import { definitionFromRow, mirrorVersionOf } from "../db/voucher-rows";
+import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../domain/voucher-rules";
 import { type Hold, Holds } from "./voucher-holds";
 import { Outbox } from "./voucher-outbox";
 import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";
 import { VoucherStorage } from "./voucher-storage";
+import { redemptionIdOf, type ReservationRecord, Reservations, reservationIdOf, RETAIN_ENDED_MS } from "./voucher-reservations";
 import { ValidationCounts } from "./voucher-validations";
 import type { ValidationTally } from "../domain/validation-tally";
 import type { CampaignAsk, CampaignDecision } from "./campaign";
 import { ensureSchema } from "./sqlite-schema";
-import { ROLLBACK_WINDOW_MS, type RedeemOutcome, type RedemptionRecord, type RedemptionState, type RollbackOutcome, type PreviewOutcome, type Snapshot, type ValidateOutcome, type VoucherPatch, type VoucherRef, view } from "./voucher-types";
+import {
+  type Admission,
+  type GivenRequest,
+  mismatches,
+  type PreviewOutcome,
+  type RedeemOutcome,
+  type RedemptionRecord,
+  type RedemptionState,
+  type ReleaseOutcome,
+  type ReservationOutcome,
+  type ReserveOutcome,
+  ROLLBACK_WINDOW_MS,
+  type RollbackOutcome,
+  type Snapshot,
+  type ValidateOutcome,
+  type VoucherPatch,
+  type VoucherRef,
+  view,
+} from "./voucher-types";
 
 export * from "./voucher-types";
 
@@ -30,13 +49,14 @@ const withCampaign = (evaluation: Evaluation, decision: CampaignDecision | null)
   !decision ? { ok: false, reason: "campaign_ended" } : decision.ok ? evaluation : decision;
 
 /** Raised whenever the object's tables change (see the migrate methods). */
-const VOUCHER_SCHEMA_VERSION = 2;
+const VOUCHER_SCHEMA_VERSION = 3;
 
 export class VoucherObject extends DurableObject<Env> {
   private readonly store: VoucherStorage;
   private snapshot: Snapshot | undefined;
   private readonly outbox: Outbox;
   private readonly validations: ValidationCounts;
+  private readonly reservations: Reservations;
   private readonly shipper: OutboxShipper;
   private holds = new Holds();
   private releaseFailures = 0;
@@ -47,12 +67,14 @@ export class VoucherObject extends DurableObject<Env> {
     this.store = new VoucherStorage(sql);
     this.outbox = new Outbox(sql);
     this.validations = new ValidationCounts(sql);
+    this.reservations = new Reservations(sql);
     // A quiet voucher's object starts for nearly every call: its tables are checked with one query, not one each.
     ensureSchema(sql, VOUCHER_SCHEMA_VERSION, () =>
       ctx.storage.transactionSync(() => {
         this.store.migrate();
         this.outbox.migrate();
         this.validations.migrate();
+        this.reservations.migrate();
         this.store.adoptLegacyFlags(this.outbox);
       }),
     );
@@ -60,7 +82,8 @@ export class VoucherObject extends DurableObject<Env> {
       queue: () => this.env.LEDGER_QUEUE,
       voucher: () => this.load()?.definition ?? null,
       derived: () => this.derivedEntries(),
-      alarmNeeded: () => this.store.hasPendingReleases(),
+      alarmNeeded: () => this.store.hasPendingReleases() || this.reservations.hasPendingReleases() || this.reservations.anyHeld,
+      earliestAlarm: () => this.reservations.nextExpiry(),
       unwritten: () => this.outbox.deletionsPending,
       writeSent: () => this.outbox.writeDeletions(),
     });
@@ -116,8 +139,9 @@ export class VoucherObject extends DurableObject<Env> {
     const inD1 = await this.earlierOrdersInD1(this.snapshot!.definition, request.customer_id);
     const current = this.snapshot!;
     const facts = this.customerFacts(current.definition, request.customer_id, inD1);
-    const evaluation = evaluate(current.definition, this.holds.counted(current.counters), request, facts, Date.now());
-    const outcome = { voucher: view(current.definition), counters: current.counters, evaluation };
+    const available = this.counted(current.counters);
+    const evaluation = evaluate(current.definition, available, request, facts, Date.now());
+    const outcome = { voucher: view(current.definition), counters: current.counters, available, evaluation };
     const campaignId = current.definition.campaignId;
     if (!evaluation.ok || !campaignId) return { outcome, campaign: null };
     return { outcome, campaign: { id: campaignId, ask: { customerId: request.customer_id ?? null, amount: evaluation.discountAmount } } };
@@ -126,61 +150,161 @@ export class VoucherObject extends DurableObject<Env> {
   async redeem(ref: VoucherRef, request: RedemptionRequest, redemptionId: string): Promise<RedeemOutcome> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
+    return this.admit(snapshot, request, redemptionId, null, (discountAmount) => {
+      const redemption = this.newRedemption(redemptionId, request.customer_id ?? null, request.order, discountAmount);
+      return this.commitRedemption(redemption, () => {});
+    });
+  }
+
+  /**
+   * Holds the voucher for `request` until `expiresAt` (API.md §10): checked and counted exactly as a redemption,
+   * the campaign's budget reserved under the redemption id it will become; the alarm gives it back at expiry.
+   */
+  async reserve(ref: VoucherRef, request: RedemptionRequest, reservationId: string, ttlMs: number): Promise<ReserveOutcome> {
+    const snapshot = await this.ensure(ref);
+    if (!snapshot) return null;
+    const expiresAt = Date.now() + ttlMs;
+    const outcome = await this.admit(snapshot, request, redemptionIdOf(reservationId), expiresAt, (discountAmount) => {
+      const def = this.snapshot!.definition;
+      const reservation: ReservationRecord = {
+        id: reservationId,
+        voucherId: def.id,
+        code: def.code,
+        campaignId: def.campaignId,
+        customerId: request.customer_id ?? null,
+        order: request.order,
+        amount: request.amount ?? null,
+        discountAmount,
+        currency: def.currency ?? request.order.currency?.toUpperCase() ?? null,
+        status: "held",
+        expiresAt,
+        createdAt: Date.now(),
+        endedAt: null,
+        redemptionId: null,
+      };
+      this.ctx.storage.transactionSync(() => this.reservations.insert(reservation));
+      return { kind: "reserved" as const, reservation };
+    });
+    if (outcome.kind === "reserved") await this.armExpiry();
+    return outcome;
+  }
+
+  /**
+   * Turns a held reservation into its redemption, with the amounts it was granted: its count, balance and budget
+   * are already spent, so no limit is checked again and the campaign is not asked.
+   */
+  async redeemReservation(ref: VoucherRef, reservationId: string, given: GivenRequest): Promise<RedeemOutcome> {
+    const snapshot = await this.ensure(ref);
+    if (!snapshot) return null;
+    const reservation = this.reservations.find(reservationId);
+    if (!reservation) return { kind: "reservation_not_found" };
+    const now = Date.now();
+    if (reservation.status === "held" && now >= reservation.expiresAt) {
+      const expired = this.endReservation(reservation, "expired", now);
+      await this.releaseBudgets();
+      return { kind: "not_held", reservation: expired };
+    }
+    if (reservation.status !== "held") return { kind: "not_held", reservation };
+    const wrong = mismatches(reservation, given);
+    if (wrong.length > 0) return { kind: "mismatch", fields: wrong };
+    const redemption = this.newRedemption(redemptionIdOf(reservationId), reservation.customerId, reservation.order, reservation.discountAmount, reservation.currency);
+    return this.commitRedemption(redemption, () => this.reservations.end(reservation, "redeemed", now, redemption.id));
+  }
+
+  async getReservation(ref: VoucherRef, reservationId: string): Promise<ReservationOutcome> {
+    if (!(await this.ensure(ref))) return null;
+    const reservation = this.reservations.find(reservationId);
+    if (!reservation) return { kind: "not_found" };
+    // Past its time, the alarm is due this instant: answer what it will have done.
+    if (reservation.status === "held" && Date.now() >= reservation.expiresAt) {
+      const expired = this.endReservation(reservation, "expired", Date.now());
+      await this.releaseBudgets();
+      return { kind: "found", reservation: expired };
+    }
+    return { kind: "found", reservation };
+  }
+
+  /** Gives back what a held reservation took, at once (the campaign's share too, retried by the alarm if need be). */
+  async releaseReservation(ref: VoucherRef, reservationId: string): Promise<ReleaseOutcome> {
+    if (!(await this.ensure(ref))) return null;
+    const reservation = this.reservations.find(reservationId);
+    if (!reservation) return { kind: "not_found" };
+    if (reservation.status !== "held") return { kind: "not_held", reservation };
+    const now = Date.now();
+    const expired = now >= reservation.expiresAt;
+    const ended = this.endReservation(reservation, expired ? "expired" : "released", now);
+    await this.releaseBudgets();
+    return expired ? { kind: "not_held", reservation: ended } : { kind: "released", reservation: ended };
+  }
+
+  /**
+   * Checks a new redemption or reservation and, on a campaign voucher, reserves its campaign share under `key` (the
+   * redemption id); `commit` runs in the same synchronous step that drops this call's hold, so a concurrent call
+   * always sees it either held or committed. `settleAt` is when the campaign may start asking after it.
+   */
+  private async admit<T>(snapshot: Snapshot, request: RedemptionRequest, key: string, settleAt: number | null, commit: (discountAmount: number) => T): Promise<T | Admission> {
     const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
-    // From here to the decision nothing yields, except waiting on the campaign while this redemption holds its place.
+    // From here to the decision nothing yields, except waiting on the campaign while this call holds its place.
     const { definition: def, counters } = this.snapshot!;
     const orderId = request.order.id ?? null;
     const customerId = request.customer_id ?? null;
     if (orderId !== null) {
       const dup = this.store.redemptionOfOrder(orderId);
       if (dup) return { kind: "duplicate", redemptionId: dup };
-      if (this.holds.hasOrder(orderId)) return { kind: "duplicate", redemptionId: "a concurrent request" };
+      const reserved = this.reservations.holdingOrder(orderId);
+      if (reserved) return { kind: "duplicate", redemptionId: null, reservationId: reserved };
+      if (this.holds.hasOrder(orderId)) return { kind: "duplicate", redemptionId: null };
     }
     const facts = this.customerFacts(def, request.customer_id, inD1);
-    const evaluation = evaluate(def, this.holds.counted(counters), request, facts, Date.now());
+    const evaluation = evaluate(def, this.counted(counters), request, facts, Date.now());
     if (!evaluation.ok) return { kind: "rejected", reason: evaluation.reason };
-    if (def.campaignId) {
-      const hold: Hold = { redemptionId, orderId, customerId, amount: evaluation.discountAmount };
-      this.holds.add(hold);
-      let decision;
-      try {
-        decision = await this.campaign(def.campaignId).reserve(this.campaignRef(snapshot), redemptionId, { customerId, amount: evaluation.discountAmount }, def.code);
-      } finally {
-        this.holds.delete(hold);
-      }
+    if (!def.campaignId) return commit(evaluation.discountAmount);
+    const hold: Hold = { redemptionId: key, orderId, customerId, amount: evaluation.discountAmount };
+    this.holds.add(hold);
+    try {
+      const ask = { customerId, amount: evaluation.discountAmount };
+      const decision = await this.campaign(def.campaignId).reserve(this.campaignRef(snapshot), key, ask, def.code, settleAt ?? undefined);
       if (!decision) return { kind: "rejected", reason: "campaign_ended" };
       if (!decision.ok) return { kind: "rejected", reason: decision.reason };
+      return commit(evaluation.discountAmount);
+    } finally {
+      this.holds.delete(hold);
     }
-    return this.commitRedemption(redemptionId, request, evaluation.discountAmount);
   }
 
-  private async commitRedemption(redemptionId: string, request: RedemptionRequest, discountAmount: number): Promise<RedeemOutcome> {
-    const { definition: def, counters: current } = this.snapshot!;
-    const redemption: RedemptionRecord = {
-      id: redemptionId,
+  private newRedemption(id: string, customerId: string | null, order: RedemptionRequest["order"], discountAmount: number, currency?: string | null): RedemptionRecord {
+    const def = this.snapshot!.definition;
+    return {
+      id,
       voucherId: def.id,
       code: def.code,
       campaignId: def.campaignId,
-      customerId: request.customer_id ?? null,
-      order: request.order,
+      customerId,
+      order,
       discountAmount,
-      currency: def.currency ?? request.order.currency?.toUpperCase() ?? null,
+      currency: currency !== undefined ? currency : (def.currency ?? order.currency?.toUpperCase() ?? null),
       status: "redeemed",
       createdAt: Date.now(),
       rolledBackAt: null,
       rollbackReason: null,
     };
+  }
+
+  /** Commits a redemption, with `alongside` (a reservation's end) in the same storage transaction. */
+  private async commitRedemption(redemption: RedemptionRecord, alongside: () => void): Promise<RedeemOutcome> {
+    const { definition: def, counters: current } = this.snapshot!;
     const counters: Counters = {
       redemptionsCount: current.redemptionsCount + 1,
-      giftCardBalance: def.type === "gift_card" ? (current.giftCardBalance ?? 0) - discountAmount : current.giftCardBalance,
+      giftCardBalance: def.type === "gift_card" ? (current.giftCardBalance ?? 0) - redemption.discountAmount : current.giftCardBalance,
     };
     this.ctx.storage.transactionSync(() => {
+      alongside();
       this.store.insertRedemption(redemption);
       this.outbox.add(redemptionEntry(redemption), `redemption:${redemption.id}`);
       this.save(def, counters, true);
     });
     await this.shipper.soon();
-    return { kind: "redeemed", redemption, voucher: view(def), counters };
+    return { kind: "redeemed", redemption, voucher: view(def), counters, available: this.counted(counters) };
   }
 
   /**
@@ -190,7 +314,12 @@ export class VoucherObject extends DurableObject<Env> {
    */
   async redemptionStates(ids: string[]): Promise<RedemptionState[]> {
     const waiting = this.holds.ids();
-    return ids.map((id) => (this.store.findRedemption(id) ? "committed" : waiting.has(id) ? "in_flight" : "absent"));
+    return ids.map((id) => {
+      if (this.store.findRedemption(id)) return "committed";
+      // A held reservation's redemption may still come: it is settled when the reservation ends.
+      if (waiting.has(id) || this.reservations.find(reservationIdOf(id))?.status === "held") return "in_flight";
+      return "absent";
+    });
   }
 
   async rollback(ref: VoucherRef, redemptionId: string, reason: string | null): Promise<RollbackOutcome> {
@@ -226,6 +355,7 @@ export class VoucherObject extends DurableObject<Env> {
   async eraseCustomer(customerId: string, pseudonym: string, before: number): Promise<number> {
     return this.ctx.storage.transactionSync(() => {
       this.outbox.renameCustomer(customerId, pseudonym, before);
+      this.reservations.renameCustomer(customerId, pseudonym);
       return this.store.renameCustomer(customerId, pseudonym, before);
     });
   }
@@ -251,22 +381,53 @@ export class VoucherObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.shipper.alarmFired();
+    this.expireDue(Date.now());
     await this.releaseBudgets();
     await this.shipper.tick();
+    await this.armExpiry();
   }
 
-  /** Gives the campaign back the budget of rollbacks it has not taken yet. Never throws. */
+  /** Ends every held reservation whose time is up, and forgets those ended long ago. */
+  private expireDue(now: number) {
+    for (let due = this.reservations.due(now); due.length > 0; due = this.reservations.due(now)) {
+      this.ctx.storage.transactionSync(() => {
+        for (const r of due) this.reservations.end(r, "expired", now);
+      });
+    }
+    this.reservations.prune(now - RETAIN_ENDED_MS);
+  }
+
+  private endReservation(r: ReservationRecord, status: "released" | "expired", at: number): ReservationRecord {
+    return this.ctx.storage.transactionSync(() => this.reservations.end(r, status, at));
+  }
+
+  /** Sets the alarm for the next reservation's expiry, unless it already fires by then. */
+  private async armExpiry() {
+    const next = this.reservations.nextExpiry();
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * Gives the campaign back the budget of rollbacks, and of reservations released or expired, it has not taken yet.
+   * A reservation's share was reserved under its redemption id. Never throws.
+   */
   private async releaseBudgets() {
-    let pending = this.store.pendingReleases();
+    const pendingNow = () => [
+      ...this.store.pendingReleases().map((r) => ({ campaignId: r.campaignId!, key: r.id, done: () => this.store.markReleased(r.id) })),
+      ...this.reservations.pendingReleases().map((r) => ({ campaignId: r.campaignId!, key: redemptionIdOf(r.id), done: () => this.reservations.markReleased(r.id) })),
+    ];
+    let pending = pendingNow();
     if (pending.length === 0) return;
     const teamId = this.load()!.definition.teamId;
     try {
       while (pending.length > 0) {
         for (const r of pending) {
-          await this.campaign(r.campaignId!).release({ teamId, campaignId: r.campaignId! }, r.id);
-          this.store.markReleased(r.id);
+          await this.campaign(r.campaignId).release({ teamId, campaignId: r.campaignId }, r.key);
+          r.done();
         }
-        pending = this.store.pendingReleases();
+        pending = pendingNow();
       }
       this.releaseFailures = 0;
     } catch (err) {
@@ -285,7 +446,12 @@ export class VoucherObject extends DurableObject<Env> {
 
   private customerCount(customerId: string | undefined): number {
     if (!customerId) return 0;
-    return this.holds.ofCustomer(customerId) + this.store.customerCount(customerId);
+    return this.holds.ofCustomer(customerId) + this.reservations.ofCustomer(customerId) + this.store.customerCount(customerId);
+  }
+
+  /** The counters every new call is judged by: calls waiting on the campaign and held reservations are spent. */
+  private counted(counters: Counters): Counters {
+    return this.holds.counted(this.reservations.counted(counters));
   }
 
   /**
@@ -342,6 +508,7 @@ export class VoucherObject extends DurableObject<Env> {
     if (!this.snapshot) {
       this.snapshot = this.store.load() ?? undefined;
       this.validations.known(this.store.unshippedTotalsAtLoad);
+      if (this.store.heldAtLoad) this.reservations.known(this.store.heldAtLoad);
     }
     return this.snapshot ?? null;
   }

@@ -6,7 +6,7 @@
 import type { Env } from "../env";
 import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
-import { dispatchSafely } from "../services/webhook-outbox";
+import { dispatchSafely } from "./webhook-dispatch";
 import { applyErasures, eraseLate, type LateErasure } from "./ledger-erasures";
 import { insightHooks } from "./ledger-insights";
 import { type LedgerPlan, planLedgerWrites } from "./ledger-writes";

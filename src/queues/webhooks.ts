@@ -8,7 +8,7 @@ import { ATTEMPT_TIMEOUT_MS, DISABLE_AFTER_FAILING_MS, MAX_RETRY_AFTER_MS, nextA
 import { checkWebhookUrl } from "../domain/webhook-url";
 import type { Env } from "../env";
 import { unseal } from "../lib/sealing";
-import { queueAttempts, type WebhookMessage } from "../services/webhook-dispatch";
+import { queueAttempts, type WebhookMessage } from "./webhook-dispatch";
 import { type AttemptOutcome, sendAttempt } from "./webhook-send";
 
 /** How long a claimed attempt is held before a redelivered message may make it again (its worker died). */

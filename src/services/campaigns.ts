@@ -10,7 +10,7 @@ import { newId } from "../lib/ids";
 import { page } from "../lib/pagination";
 import { requireOnlyFields, requireScope, requireTeam } from "./access";
 import { type CampaignRow, type CampaignStatus, campaignState, renderCampaign, renderStats, statusWhere } from "./campaign-store";
-import type { Discount, Rules } from "./voucher-rules";
+import type { Discount, Rules } from "../domain/voucher-rules";
 import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
 export type CreateCampaignInput = {

@@ -7,9 +7,10 @@ import { createBulkJob } from "./bulk";
 import { createCampaign, type CreateCampaignInput, patchCampaign, pauseCampaign } from "./campaigns";
 import { eraseCustomer } from "./customer-erasure";
 import { createCustomer } from "./customers";
-import { redeemVoucher, rollbackRedemption, validateVoucher } from "./redemptions";
+import { type RedeemInput, redeemVoucher, rollbackRedemption, validateVoucher } from "./redemptions";
+import { releaseReservation, type ReserveInput, reserveVoucher } from "./reservations";
 import { createVoucher, type CreateVoucherInput, patchVoucher } from "./vouchers";
-import type { RedemptionRequest } from "./voucher-rules";
+import type { RedemptionRequest } from "../domain/voucher-rules";
 import { createWebhook, type CreateWebhookInput, deleteWebhook } from "./webhooks";
 
 type Run = (ctx: ServiceContext, params: Record<string, string>, input: never) => Promise<unknown>;
@@ -23,7 +24,9 @@ export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
   update_voucher: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchVoucher(ctx, param(p, "code"), input) },
   bulk_create_vouchers: { status: 202, run: (ctx, _p, input: Parameters<typeof createBulkJob>[1]) => createBulkJob(ctx, input) },
   validate_voucher: { status: 200, run: (ctx, p, input: RedemptionRequest) => validateVoucher(ctx, param(p, "code"), input) },
-  redeem_voucher: { status: 201, run: (ctx, p, input: RedemptionRequest) => redeemVoucher(ctx, param(p, "code"), input) },
+  redeem_voucher: { status: 201, run: (ctx, p, input: RedeemInput) => redeemVoucher(ctx, param(p, "code"), input) },
+  reserve_voucher: { status: 201, run: (ctx, p, input: ReserveInput) => reserveVoucher(ctx, param(p, "code"), input) },
+  release_reservation: { status: 204, run: async (ctx, p) => (await releaseReservation(ctx, param(p, "code"), param(p, "id")), null) },
   rollback_redemption: {
     status: 200,
     run: (ctx, p, input: { redemption_id: string; reason?: string }) => rollbackRedemption(ctx, param(p, "code"), input),

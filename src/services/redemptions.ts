@@ -1,24 +1,27 @@
-// Validate, redeem and roll back: one round trip to the voucher's object, which decides atomically. A validate
-// may already hold that object's answer, asked while its key was checked (./validate-preview.ts).
+// Validate, redeem and roll back: one round trip to the voucher's object, which decides atomically. A redeem may
+// name a held reservation (./reservations.ts) instead of an order: still one round trip. A validate may already
+// hold that object's answer, asked while its key was checked (./validate-preview.ts).
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { normalizeCode } from "../lib/codes";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
-import { ROLLBACK_WINDOW_MS, type RedemptionRecord, type VoucherView } from "../objects/voucher";
+import { type Admission, ROLLBACK_WINDOW_MS, type RedeemOutcome, type RedemptionRecord, type VoucherView } from "../objects/voucher";
 import { requireScope, requireTeam } from "./access";
 import { noteFailedCode, noteRefusedRedemption } from "./code-failures";
+import { notHeld } from "./reservations";
 import { emitValidated } from "./validation-events";
 import { type Speculation, speculatedOutcome } from "./validate-preview";
-import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "./voucher-rules";
+import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "../domain/voucher-rules";
 import { voucherStub } from "./vouchers";
 
-function orderSummary(order: RedemptionRequest["order"], discountAmount: number) {
+export function orderSummary(order: RedemptionRequest["order"], discountAmount: number) {
   return { amount: order.amount, discount_amount: discountAmount, total_amount: totalAmount(order.amount, discountAmount) };
 }
 
-const remaining = ({ voucher, counters }: { voucher: VoucherView; counters: { redemptionsCount: number } }) =>
-  voucher.redemptionLimit === null ? null : Math.max(0, voucher.redemptionLimit - counters.redemptionsCount);
+/** Held reservations count as used (API.md §10): what is left is what a new order could still take. */
+const remaining = ({ voucher, available }: { voucher: VoucherView; available: { redemptionsCount: number } }) =>
+  voucher.redemptionLimit === null ? null : Math.max(0, voucher.redemptionLimit - available.redemptionsCount);
 
 export function renderRedemption(r: RedemptionRecord) {
   return {
@@ -39,7 +42,7 @@ export function renderRedemption(r: RedemptionRecord) {
   };
 }
 
-function target(ctx: ServiceContext, code: string) {
+export function checkoutTarget(ctx: ServiceContext, code: string) {
   const teamId = requireTeam(ctx.actor);
   const normalized = normalizeCode(code);
   return { stub: voucherStub(ctx, teamId, normalized), ref: { teamId, code: normalized } };
@@ -85,31 +88,54 @@ export async function validateVoucher(ctx: ServiceContext, code: string, request
   };
 }
 
-export async function redeemVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest) {
+/** A redeem names an order, or a held reservation (whose fields it may repeat). */
+export type RedeemInput = Partial<RedemptionRequest> & { reservation_id?: string };
+
+export async function redeemVoucher(ctx: ServiceContext, code: string, input: RedeemInput) {
   requireScope(ctx.actor, "redeem:vouchers");
-  await ctx.authorize(requireTeam(ctx.actor), { operation: "redeem_voucher", params: { code }, input: request });
-  const { stub, ref } = target(ctx, code);
-  const outcome = await stub.redeem(ref, request, newId("red"));
+  await ctx.authorize(requireTeam(ctx.actor), { operation: "redeem_voucher", params: { code }, input });
+  const { stub, ref } = checkoutTarget(ctx, code);
+  let outcome: RedeemOutcome;
+  const { reservation_id, ...request } = input;
+  if (reservation_id !== undefined) {
+    outcome = await stub.redeemReservation(ref, reservation_id, request);
+  } else {
+    // The route's schema requires it; the check keeps the other callers (MCP, approvals) to the same rule.
+    if (request.order === undefined) throw new ApiError("invalid_request", "order is required to redeem without a reservation_id.", [{ path: "order", message: "required" }]);
+    outcome = await stub.redeem(ref, { ...request, order: request.order }, newId("red"));
+  }
   if (!outcome || outcome.kind === "rejected") noteFailedCode(ctx);
   if (outcome && outcome.kind !== "redeemed") noteRefusedRedemption(ctx);
   if (!outcome) throw new ApiError("voucher_not_found");
+  switch (outcome.kind) {
+    case "redeemed":
+      return { ...renderRedemption(outcome.redemption), remaining_redemptions: remaining(outcome) };
+    case "reservation_not_found":
+      throw new ApiError("not_found", "No reservation with this id on this voucher.", [{ path: "reservation_id", message: "not found on this voucher" }]);
+    case "not_held":
+      throw notHeld(outcome.reservation);
+    case "mismatch":
+      throw new ApiError("reservation_mismatch", undefined, outcome.fields.map((path) => ({ path, message: "differs from the reservation" })));
+    default:
+      return refuseAdmission(outcome, input.order?.id);
+  }
+}
+
+/** The answer to a redemption or reservation the voucher refused: the same for both (API.md §10). */
+export function refuseAdmission(outcome: Admission, orderId: string | undefined): never {
   if (outcome.kind === "duplicate") {
-    throw new ApiError("duplicate_redemption", `Order ${request.order.id} already redeemed this voucher.`, [
-      { path: "order.id", message: `already redeemed by ${outcome.redemptionId}` },
-    ]);
+    const by = outcome.reservationId ? `held by reservation ${outcome.reservationId}` : outcome.redemptionId ? `already redeemed by ${outcome.redemptionId}` : "being redeemed by a concurrent request";
+    throw new ApiError("duplicate_redemption", `Order ${orderId} already redeemed this voucher or holds a reservation of it.`, [{ path: "order.id", message: by }]);
   }
-  if (outcome.kind === "rejected") {
-    const { reason } = outcome;
-    if (reason === "redemption_limit_reached" || reason === "customer_limit_reached") throw new ApiError(reason);
-    throw new ApiError("voucher_not_eligible", REASON_MESSAGES[reason], undefined, undefined, { reason });
-  }
-  return { ...renderRedemption(outcome.redemption), remaining_redemptions: remaining(outcome) };
+  const { reason } = outcome;
+  if (reason === "redemption_limit_reached" || reason === "customer_limit_reached") throw new ApiError(reason);
+  throw new ApiError("voucher_not_eligible", REASON_MESSAGES[reason], undefined, undefined, { reason });
 }
 
 export async function rollbackRedemption(ctx: ServiceContext, code: string, input: { redemption_id: string; reason?: string }) {
   requireScope(ctx.actor, "redeem:vouchers");
   await ctx.authorize(requireTeam(ctx.actor), { operation: "rollback_redemption", params: { code }, input: input });
-  const { stub, ref } = target(ctx, code);
+  const { stub, ref } = checkoutTarget(ctx, code);
   const outcome = await stub.rollback(ref, input.redemption_id, input.reason ?? null);
   if (!outcome) throw new ApiError("voucher_not_found");
   if (outcome.kind === "not_found") throw new ApiError("not_found", "No redemption with this id on this voucher.");

@@ -11,7 +11,7 @@ import type { ServiceContext } from "../env";
 import { normalizeCode } from "../lib/codes";
 import type { PreviewOutcome, ValidateOutcome, VoucherRef } from "../objects/voucher";
 import { noteValidation, takeTallies } from "./validation-tallies";
-import type { RedemptionRequest } from "./voucher-rules";
+import type { RedemptionRequest } from "../domain/voucher-rules";
 
 export type Speculation = { objectName: string; request: RedemptionRequest; outcome: Promise<PreviewOutcome> };
 

@@ -4,7 +4,7 @@ import { escapeLike } from "../lib/codes";
 import { csvStream } from "../lib/csv";
 import { page } from "../lib/pagination";
 import { requireScope, requireTeam } from "./access";
-import { definitionFromRow } from "./voucher-store";
+import { definitionFromRow } from "../db/voucher-rows";
 import { renderVoucher } from "./vouchers";
 
 export type VoucherFilters = {

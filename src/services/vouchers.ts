@@ -11,7 +11,7 @@ import type { Snapshot, VoucherPatch } from "../objects/voucher";
 import { requireOnlyFields, requireScope, requireTeam } from "./access";
 import type { CampaignRow } from "./campaign-store";
 import { findCampaign, fullRules } from "./campaigns";
-import type { Discount, Rules, VoucherDefinition } from "./voucher-rules";
+import type { Discount, Rules, VoucherDefinition } from "../domain/voucher-rules";
 import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
 export type CreateVoucherInput = {

@@ -7,7 +7,7 @@ import { ApiError } from "../errors";
 import { page } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { requireScope, requireTeam } from "./access";
-import { queueAttempts } from "./webhook-dispatch";
+import { queueAttempts } from "../queues/webhook-dispatch";
 import { findEndpoint } from "./webhooks";
 
 type DeliveryRow = typeof schema.webhookDeliveries.$inferSelect;

@@ -14,6 +14,9 @@ const ALL_TODAY = [
   "delete_webhook",
   "pause_campaign",
   "redeem_voucher",
+  "reserve_voucher",
+  "get_reservation",
+  "release_reservation",
   "rollback_redemption",
   "update_campaign",
   "validate_voucher",
@@ -41,7 +44,15 @@ describe("tools/list follows the credential's scopes", () => {
   it("an agent key with read:vouchers and redeem:vouchers sees exactly those tools", async () => {
     const { admin } = await newTeam();
     const agent = await createAgentKey(admin.key, { scopes: ["read:vouchers", "redeem:vouchers"] });
-    expect((await names(agent.key)).map((t) => t.name).sort()).toEqual(["get_voucher", "list_vouchers", "redeem_voucher", "rollback_redemption"]);
+    expect((await names(agent.key)).map((t) => t.name).sort()).toEqual([
+      "get_reservation",
+      "get_voucher",
+      "list_vouchers",
+      "redeem_voucher",
+      "release_reservation",
+      "reserve_voucher",
+      "rollback_redemption",
+    ]);
   });
 
   it("a key holding none of the tools' scopes lists none", async () => {
@@ -75,7 +86,7 @@ describe("each tool carries its schema and annotations", () => {
   it("reads are read-only; writes say whether they destroy and whether a repeat changes more", async () => {
     const { admin } = await newTeam();
     const tools = Object.fromEntries((await names(admin.key)).map((t) => [t.name, t]));
-    for (const name of [...READS, "validate_voucher"]) expect(tools[name]?.annotations?.readOnlyHint, name).toBe(true);
+    for (const name of [...READS, "validate_voucher", "get_reservation"]) expect(tools[name]?.annotations?.readOnlyHint, name).toBe(true);
     expect(tools.create_voucher?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
     expect(tools.create_campaign?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
     expect(tools.create_customer?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
@@ -83,12 +94,15 @@ describe("each tool carries its schema and annotations", () => {
     expect(tools.pause_campaign?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
     expect(tools.redeem_voucher?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
     expect(tools.rollback_redemption?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
+    expect(tools.reserve_voucher?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    expect(tools.release_reservation?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
 
     // The route's own schema: strict objects, the path parameter beside the body, idempotency_key on creates.
     const redeem = tools.redeem_voucher!.inputSchema as any;
     expect(redeem).toMatchObject({ type: "object", additionalProperties: false });
-    expect(redeem.required.sort()).toEqual(["code", "order"]);
-    expect(Object.keys(redeem.properties).sort()).toEqual(["amount", "code", "customer_id", "idempotency_key", "order"]);
+    // order is required unless reservation_id names a held reservation (checked by the same refinement as REST).
+    expect(redeem.required.sort()).toEqual(["code"]);
+    expect(Object.keys(redeem.properties).sort()).toEqual(["amount", "code", "customer_id", "idempotency_key", "order", "reservation_id"]);
     expect(redeem.properties.order.required).toContain("amount");
     const create = tools.create_voucher!.inputSchema as any;
     expect(create.properties.discount.oneOf ?? create.properties.discount.anyOf).toHaveLength(3);

@@ -7,7 +7,7 @@ import type { Env } from "../../src/env";
 import { type CampaignObject, RESERVATION_SETTLE_MS } from "../../src/objects/campaign";
 import { CampaignReservations } from "../../src/objects/campaign-reservations";
 import type { VoucherObject } from "../../src/objects/voucher";
-import { createKey, expectError, newTeam } from "../helpers/api";
+import { call, createKey, expectError, newTeam } from "../helpers/api";
 import { standInQueue } from "../helpers/ledger";
 import { campaignStats, campaignVouchers, createCampaign } from "../helpers/campaigns";
 import { flushVoucher, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
@@ -143,3 +143,38 @@ describe("campaign reservation reconciliation", () => {
     expect(row.due).toEqual([]);
   });
 });
+
+describe("reconciliation and voucher reservations (API.md §10)", () => {
+  it("a held reservation's budget is kept past the settle delay; once its voucher forgot it, it is given back", async () => {
+    const { token, teamId, campaignId, codes, stub } = await setup({}, 2);
+    const [kept, lost] = codes as [string, string];
+    const reserveOn = async (code: string) => {
+      const res = await fetchReserve(token, code);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    };
+    await reserveOn(kept);
+    const lostId = await reserveOn(lost);
+    expect(await campaignStats(token, campaignId)).toMatchObject({ discount_total: 2000, budget_remaining: 3000 });
+
+    // Aged past the usual settle delay, but not past their expiry: still held on their vouchers, so kept.
+    await age(stub);
+    await runDurableObjectAlarm(stub);
+    expect(await campaignStats(token, campaignId)).toMatchObject({ discount_total: 2000 });
+
+    // A voucher object that lost one (reset before it committed): once past expiry, the campaign asks and gives back.
+    await runInDurableObject(voucherObject(teamId, lost), (_i: VoucherObject, state) => {
+      state.storage.sql.exec("DELETE FROM reservations WHERE id = ?", lostId);
+    });
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE reservations SET at = at - ?", 900_000 + RESERVATION_SETTLE_MS);
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await campaignStats(token, campaignId)).toMatchObject({ discount_total: 1000, budget_remaining: 4000 });
+    expect(await unconfirmed(stub)).toBe(1);
+  });
+});
+
+function fetchReserve(token: string, code: string) {
+  return call("POST", `/v1/vouchers/${code}/reserve`, { token, body: { order: order(5000), ttl_seconds: 900 } });
+}

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { paginationQuery } from "../../lib/pagination";
 import { listVouchers } from "../../services/voucher-list";
 import { getVoucher } from "../../services/vouchers";
-import { CodeParams, CreateVoucherBody, ListVouchersQuery, RedeemBody, RollbackBody, ValidateBody } from "../../routes/vouchers/schema";
+import { getReservation } from "../../services/reservations";
+import { CodeParams, CreateVoucherBody, ListVouchersQuery, RedeemBody, ReservationParams, ReserveBody, RollbackBody, ValidateBody } from "../../routes/vouchers/schema";
 import { defineTool, IdempotencyKeyArg, segment } from "../tool";
 
 export const voucherTools = [
@@ -54,6 +55,34 @@ export const voucherTools = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     input: RedeemBody.safeExtend({ ...CodeParams.shape, idempotency_key: IdempotencyKeyArg }),
     rest: ({ code, idempotency_key: _, ...body }) => ({ method: "POST", path: `/v1/vouchers/${segment(code)}/redeem`, params: { code }, body }),
+  }),
+  defineTool({
+    name: "reserve_voucher",
+    title: "Hold a voucher while the customer pays",
+    description:
+      "Checks the code exactly as redeem_voucher would and holds it for ttl_seconds (30–900, default 300): the hold counts against every limit, balance and budget, and is given back by itself at expires_at. Redeem it with redeem_voucher and reservation_id, or release it with release_reservation.",
+    scope: "redeem:vouchers",
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    input: ReserveBody.safeExtend({ ...CodeParams.shape, idempotency_key: IdempotencyKeyArg }),
+    rest: ({ code, idempotency_key: _, ...body }) => ({ method: "POST", path: `/v1/vouchers/${segment(code)}/reserve`, params: { code }, body }),
+  }),
+  defineTool({
+    name: "get_reservation",
+    title: "Get a reservation",
+    description: "A reservation of this code: held, redeemed, released or expired, and what it holds until expires_at.",
+    scope: "redeem:vouchers",
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    input: z.strictObject(ReservationParams.shape),
+    run: (ctx, args) => getReservation(ctx, args.code, args.id),
+  }),
+  defineTool({
+    name: "release_reservation",
+    title: "Release a reservation",
+    description: "Gives back at once everything a held reservation holds. One no longer held → reservation_not_held.",
+    scope: "redeem:vouchers",
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    input: z.strictObject(ReservationParams.shape),
+    rest: ({ code, id }) => ({ method: "DELETE", path: `/v1/vouchers/${segment(code)}/reservations/${segment(id)}`, params: { code, id }, body: {} }),
   }),
   defineTool({
     name: "rollback_redemption",

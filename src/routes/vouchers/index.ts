@@ -5,6 +5,9 @@ import get from "./get";
 import list from "./list";
 import patch from "./patch";
 import redeem from "./redeem";
+import getReservation from "./reservation-get";
+import releaseReservation from "./reservation-release";
+import reserve from "./reserve";
 import rollback from "./rollback";
 import validate from "./validate";
 
@@ -15,5 +18,8 @@ export const voucherRoutes = createRouter()
   .route("/", get)
   .route("/", patch)
   .route("/", validate)
+  .route("/", reserve)
+  .route("/", getReservation)
+  .route("/", releaseReservation)
   .route("/", redeem)
   .route("/", rollback);

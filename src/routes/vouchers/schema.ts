@@ -1,5 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { itemsTotal, REASONS } from "../../services/voucher-rules";
+import {
+  DEFAULT_TTL_SECONDS as DEFAULT_RESERVATION_TTL,
+  MAX_TTL_SECONDS as MAX_RESERVATION_TTL,
+  MIN_TTL_SECONDS as MIN_RESERVATION_TTL,
+} from "../../domain/reservations";
+import { itemsTotal, REASONS } from "../../domain/voucher-rules";
 import { CustomerId, Metadata, patchBody, Timestamp } from "../shared-schema";
 
 export const Code = z
@@ -145,13 +150,46 @@ export const ValidateBody = z
   })
   .openapi("ValidateRequest", { description: PRICING });
 
+const ORDER_ID_REQUIRED = { message: "order.id is required to redeem", path: ["id"] };
+const GiftCardSpend = PositiveMoney.optional().openapi({ description: "Gift cards: the amount to spend (default: as much as the order and balance allow)." });
+export const ReservationId = z.string().regex(/^rsv_[0-9A-Za-z]{1,64}$/, "must be a reservation id (rsv_…)");
+
 export const RedeemBody = z
   .strictObject({
+    reservation_id: ReservationId.optional().openapi({
+      description:
+        "Redeem a held reservation (API.md §10) with the amounts it was granted: it cannot fail for limits, budget or balance. The other fields are then optional; any given must match the reservation (else 422 `reservation_mismatch`). No longer held → 409 `reservation_not_held`.",
+    }),
     customer_id: CustomerId.optional(),
-    order: Order.refine((o) => o.id !== undefined, { message: "order.id is required to redeem", path: ["id"] }),
-    amount: PositiveMoney.optional().openapi({ description: "Gift cards: the amount to spend (default: as much as the order and balance allow)." }),
+    order: Order.optional().openapi({ description: "Required (with `order.id`) unless `reservation_id` is given." }),
+    amount: GiftCardSpend,
+  })
+  .superRefine((body, ctx) => {
+    if (body.reservation_id !== undefined) return;
+    if (body.order === undefined) ctx.addIssue({ code: "custom", path: ["order"], message: "order is required to redeem without a reservation_id" });
+    else if (body.order.id === undefined) ctx.addIssue({ code: "custom", ...ORDER_ID_REQUIRED, path: ["order", "id"] });
   })
   .openapi("RedeemRequest", { description: PRICING });
+
+export const ReserveBody = z
+  .strictObject({
+    customer_id: CustomerId.optional(),
+    order: Order.refine((o) => o.id !== undefined, ORDER_ID_REQUIRED),
+    amount: GiftCardSpend,
+    ttl_seconds: z
+      .number()
+      .int()
+      .min(MIN_RESERVATION_TTL)
+      .max(MAX_RESERVATION_TTL)
+      .default(DEFAULT_RESERVATION_TTL)
+      .openapi({ description: "How long the reservation holds the voucher, in seconds (30–900, default 300)." }),
+  })
+  .openapi("ReserveRequest", { description: PRICING });
+
+export const ReservationParams = z.object({
+  code: Code.openapi({ param: { name: "code", in: "path" } }),
+  id: ReservationId.openapi({ param: { name: "id", in: "path" }, example: "rsv_01JDQ4ZV7S8Y2K5M9N3P6R1T0W" }),
+});
 
 const OrderSummary = z.object({
   amount: z.number().int(),
@@ -199,6 +237,28 @@ export const Redemption = z
     rollback_reason: z.string().nullable(),
   })
   .openapi("Redemption");
+
+export const Reservation = z
+  .object({
+    id: z.string().openapi({ example: "rsv_01JD…" }),
+    object: z.literal("reservation"),
+    status: z.enum(["held", "redeemed", "released", "expired"]).openapi({
+      description: "`held` until redeemed, released, or `expires_at` passes; every other status is final.",
+    }),
+    code: z.string(),
+    campaign_id: z.string().nullable(),
+    customer_id: z.string().nullable(),
+    order: OrderSummary.passthrough(),
+    discount_amount: z.number().int().openapi({ description: "What redeeming it will take off the order: fixed when it was made." }),
+    currency: z.string().nullable(),
+    expires_at: z.string(),
+    created_at: z.string(),
+    redemption_id: z.string().nullable().openapi({ description: "The redemption it became, once `redeemed`." }),
+  })
+  .openapi("Reservation", {
+    description:
+      "A hold on a voucher while the customer pays. While `held` it counts against the redemption limit, the per-customer limit, a gift card's balance and the campaign's budget exactly like a redemption, and its `order.id` cannot be redeemed any other way. Released, expired and redeemed reservations stay readable for 30 days.",
+  });
 
 export const RollbackBody = z
   .strictObject({ redemption_id: z.string().min(1).max(64), reason: z.string().max(500).optional() })

@@ -95,3 +95,12 @@ export async function sweepWebhooks(env: Env, now = Date.now()): Promise<{ event
   await queueAttempts(env, due.map((d) => ({ kind: "webhook_delivery", delivery_id: d.id, attempt: d.claimed_until === null ? d.attempt + 1 : d.attempt })));
   return { events, requeued: due.length };
 }
+
+/** Dispatches now, never throwing: a failure is logged and left to the sweep. */
+export async function dispatchSafely(env: Env, eventIds?: readonly string[]): Promise<void> {
+  try {
+    await dispatchEvents(env, eventIds);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", event: "webhook_dispatch_failed", error: err instanceof Error ? err.message : String(err) }));
+  }
+}

@@ -11,7 +11,7 @@ import {
   type RedemptionRequest,
   totalAmount,
   type VoucherDefinition,
-} from "../../src/services/voucher-rules";
+} from "../../src/domain/voucher-rules";
 
 const MAX_MONEY = 1_000_000_000_000;
 const money = (min = 0) => fc.integer({ min, max: MAX_MONEY });

@@ -1,7 +1,7 @@
 // How a D1 voucher row maps to the voucher object's state. The other direction, the object's changes reaching D1,
 // is the ledger stream's (src/queues/ledger-writes.ts).
 import type { Snapshot } from "../objects/voucher";
-import type { Discount, Rules } from "./voucher-rules";
+import type { Discount, Rules } from "../domain/voucher-rules";
 
 type Row = Record<string, unknown>;
 const json = <T>(value: unknown): T => (typeof value === "string" ? (JSON.parse(value) as T) : (value as T));
