@@ -37,6 +37,9 @@ export async function checkoutLatency(servers: Servers, call: Call, team: { team
     return () => codes[i++ % codes.length]!;
   };
 
+  let floorSeq = 0;
+  const floorName = () => String(floorSeq++ % SPREAD);
+
   const validateKey = await team.key("latency-validate");
   await call("POST", "/v1/vouchers", validateKey, { code: "LATENCY-WARM", discount: { type: "percent", percent_off: 10 } });
   const oldKey = await legacyKey(await servers.appD1(), BENCH_KEY_CHECK_SECRET, team.teamId);
@@ -46,13 +49,28 @@ export async function checkoutLatency(servers: Servers, call: Call, team: { team
   const redeemCodes = await vouchers(redeemKey, { discount: { type: "amount", amount_off: 100 }, currency: "EUR" });
   const nextRedeem = roundRobin(redeemCodes);
 
+  const reserveKey = await team.key("latency-reserve");
+  const reserveCodes = await vouchers(reserveKey, { discount: { type: "amount", amount_off: 100 }, currency: "EUR" });
+  const nextReserve = roundRobin(reserveCodes);
+  /** A checkout that holds the voucher while the customer pays, then redeems the hold: two requests, timed together. */
+  const reserveThenRedeem: Unit = async (send) => {
+    const code = nextReserve();
+    const held = await send("POST", `/v1/vouchers/${code}/reserve`, { order: order() });
+    if (held.status !== 201) return false;
+    const redeemed = await send("POST", `/v1/vouchers/${code}/redeem`, { reservation_id: (JSON.parse(held.body) as { id: string }).id });
+    return redeemed.status === 201;
+  };
+  const floorTwice: Unit = async (send) => {
+    const first = await send("POST", `/rpc-write/${floorName()}`, { order: ORDER });
+    const second = await send("POST", `/rpc-write/${floorName()}`, { order: ORDER });
+    return first.status === 200 && second.status === 200;
+  };
+
   const campaignKey = await team.key("latency-campaign");
   const campaign = await call("POST", "/v1/campaigns", campaignKey, { name: "Latency", discount: { type: "amount", amount_off: 100 }, currency: "EUR" });
   const campaignCodes = await vouchers(campaignKey, { campaign_id: campaign.id });
   const nextCampaign = roundRobin(campaignCodes);
 
-  let floorSeq = 0;
-  const floorName = () => String(floorSeq++ % SPREAD);
   /** The floor's spread objects are woken (and, the first time, created) before its run, like the vouchers. */
   const wakeFloor = () => inParallel(SPREAD, 16, (i) => fetch(`${servers.floorUrl}/write/${i}`, { method: "POST", body: "{}" }).then((r) => r.text()));
   const floorPost = (path: () => string): Unit => post(path, () => ({ order: ORDER }));
@@ -77,6 +95,14 @@ export async function checkoutLatency(servers: Servers, call: Call, team: { team
       unit: post(() => `/v1/vouchers/${nextCampaign()}/redeem`, () => ({ order: order() })),
       floor: { name: "call, then a write after a write in a hub", unit: floorPost(() => `/rpc-relay/${floorName()}`), warm: wakeFloor },
       warm: wake(campaignKey, campaignCodes),
+    },
+    {
+      name: `reserve → redeem, ${SPREAD} vouchers`,
+      hops: "2, then 2",
+      token: reserveKey,
+      unit: reserveThenRedeem,
+      floor: { name: "call, then a write; twice", unit: floorTwice, warm: wakeFloor },
+      warm: wake(reserveKey, reserveCodes),
     },
   ];
 

@@ -40,7 +40,7 @@ function latencyLines({ rows, seconds }: Report["latency"]): string[] {
 
 function soakLines(s: Soak): string[] {
   return [
-    `Mixed soak: ${s.seconds} s, ${s.connections} connections, one team; ${s.unexpected} unexpected answers, ${s.unknown} requests without an answer.`,
+    `Mixed soak: ${s.seconds} s, ${s.connections} connections, one team; ${s.unexpected} unexpected answers, ${s.unknown} requests without an answer; ${s.reservationsLeft} reservations left to expire (checked after their expiry).`,
     "",
     "| soak operation | requests | p50 ms | p99 ms | answers |",
     "| --- | ---: | ---: | ---: | --- |",

@@ -1,4 +1,5 @@
-// The mixed soak (issue 16): validate, redeem, rollback, list and report at once, from 16 clients, for
+// The mixed soak (issue 16): validate, redeem, rollback, reserve (then redeem the reservation, release it, or let
+// it expire), list and report at once, from 16 clients, for
 // BENCH_SOAK_SECONDS (default 180), over vouchers that run out (redemption limits) and a campaign whose budget runs
 // out, so refusals happen under concurrency too. Every acknowledged answer is kept, then, once the ledger has
 // landed, the invariants are checked:
@@ -8,6 +9,7 @@
 //     = the acknowledged standing discounts of its vouchers = D1's;
 //   - the report has exactly the acknowledged redemptions: its redemption rows are the acknowledged redemptions,
 //     its rollback rows the acknowledged rollbacks, no more, no fewer.
+// Reservations left to expire hold count and budget until they do: the check waits for the last one's expiry.
 // A request that fails without an answer (network, timeout) leaves its outcome unknown: counted, and reported.
 import type { Call } from "./api.ts";
 import { type Answer, ms, type Send } from "./latency.ts";
@@ -19,7 +21,7 @@ type D1 = Awaited<ReturnType<Servers["appD1"]>>;
 
 export type SoakOp = { name: string; count: number; p50: number; p99: number; answers: Record<string, number> };
 export type Invariant = { name: string; ok: boolean; detail: string };
-export type Soak = { seconds: number; connections: number; ops: SoakOp[]; unexpected: number; unknown: number; invariants: Invariant[] };
+export type Soak = { seconds: number; connections: number; ops: SoakOp[]; unexpected: number; unknown: number; reservationsLeft: number; invariants: Invariant[] };
 
 const CONNECTIONS = 16;
 const VOUCHERS = 20;
@@ -34,10 +36,18 @@ const EXPECTED: Record<string, number[]> = {
   validate: [200],
   redeem: [201, 409, 422],
   rollback: [200],
+  reserve: [201, 409, 422],
+  "redeem a reservation": [201],
+  release: [204],
   list: [200],
   report: [200],
 };
 
+/** Reservations left alone expire after this (the shortest allowed); a client takes only younger ones. */
+const RESERVATION_TTL_S = 30;
+const TAKE_WITHIN_MS = 20_000;
+
+type Held = { id: string; code: string; at: number };
 type Redemption = { id: string; code: string; campaign: boolean; discount: number; rolledBack: boolean };
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
@@ -94,6 +104,22 @@ export async function soak(servers: Servers, call: Call, team: { teamId: string;
   let unexpected = 0;
   let unknown = 0;
   let orderSeq = 0;
+  const held: Held[] = [];
+  let lastExpiry = 0;
+  /** A reservation young enough to redeem or release; older ones are left to expire. */
+  const takeHeld = (): Held | null => {
+    while (held.length > 0) {
+      const h = held.splice(Math.floor(Math.random() * held.length), 1)[0]!;
+      if (Date.now() - h.at < TAKE_WITHIN_MS) return h;
+    }
+    return null;
+  };
+  const acknowledge = (res: Answer, code: string) => {
+    const body = JSON.parse(res.body) as { id: string; discount_amount: number };
+    const r: Redemption = { id: body.id, code, campaign: inCampaign.has(code), discount: body.discount_amount, rolledBack: false };
+    acknowledged.set(r.id, r);
+    standing.push(r);
+  };
 
   const ops: [string, number, (send: Send) => Promise<Answer | null>][] = [
     ["validate", 40, (send) => send("POST", `/v1/vouchers/${pick(all)}/validate`, { customer_id: `cus-${Math.floor(Math.random() * CUSTOMERS)}`, order: { amount: 5_000, currency: "EUR" } })],
@@ -103,12 +129,7 @@ export async function soak(servers: Servers, call: Call, team: { teamId: string;
       async (send) => {
         const code = pick(all);
         const res = await send("POST", `/v1/vouchers/${code}/redeem`, { customer_id: `cus-${Math.floor(Math.random() * CUSTOMERS)}`, order: { id: `soak-${++orderSeq}`, amount: 5_000, currency: "EUR" } });
-        if (res.status === 201) {
-          const body = JSON.parse(res.body) as { id: string; discount_amount: number };
-          const r: Redemption = { id: body.id, code, campaign: inCampaign.has(code), discount: body.discount_amount, rolledBack: false };
-          acknowledged.set(r.id, r);
-          standing.push(r);
-        }
+        if (res.status === 201) acknowledge(res, code);
         return res;
       },
     ],
@@ -123,6 +144,42 @@ export async function soak(servers: Servers, call: Call, team: { teamId: string;
         if (res.status === 200) r.rolledBack = true;
         else standing.push(r);
         return res;
+      },
+    ],
+    [
+      "reserve",
+      10,
+      async (send) => {
+        const code = pick(all);
+        const res = await send("POST", `/v1/vouchers/${code}/reserve`, {
+          customer_id: `cus-${Math.floor(Math.random() * CUSTOMERS)}`,
+          order: { id: `soak-${++orderSeq}`, amount: 5_000, currency: "EUR" },
+          ttl_seconds: RESERVATION_TTL_S,
+        });
+        if (res.status === 201) {
+          held.push({ id: (JSON.parse(res.body) as { id: string }).id, code, at: Date.now() });
+          lastExpiry = Date.now() + RESERVATION_TTL_S * 1000;
+        }
+        return res;
+      },
+    ],
+    [
+      "redeem a reservation",
+      6,
+      async (send) => {
+        const h = takeHeld();
+        if (!h) return null;
+        const res = await send("POST", `/v1/vouchers/${h.code}/redeem`, { reservation_id: h.id });
+        if (res.status === 201) acknowledge(res, h.code);
+        return res;
+      },
+    ],
+    [
+      "release",
+      3,
+      async (send) => {
+        const h = takeHeld();
+        return h ? send("DELETE", `/v1/vouchers/${h.code}/reservations/${h.id}`) : null;
       },
     ],
     ["list", 15, (send) => send("GET", `/v1/vouchers?limit=20`)],
@@ -161,6 +218,9 @@ export async function soak(servers: Servers, call: Call, team: { teamId: string;
     }),
   );
 
+  // What was left to expire gives its count and budget back by itself, at its expiry.
+  const reservationsLeft = held.length;
+  await new Promise((r) => setTimeout(r, Math.max(0, lastExpiry + 2_000 - Date.now())));
   await settled();
   const invariants = await checkInvariants(await servers.appD1(), call, key, team.teamId, all, campaign.id, [...acknowledged.values()]);
   return {
@@ -172,6 +232,7 @@ export async function soak(servers: Servers, call: Call, team: { teamId: string;
     }),
     unexpected,
     unknown,
+    reservationsLeft,
     invariants,
   };
 }
