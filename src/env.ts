@@ -7,6 +7,7 @@ import type { AuditEntry } from "./queues/audit";
 import type { AgentOperation } from "./domain/approval-policy";
 import type { WebhookMessage } from "./queues/webhook-dispatch";
 import type { LedgerMessage } from "./domain/ledger";
+import type { Speculation } from "./services/validate-preview";
 
 export interface Env {
   DB: D1Database;
@@ -84,6 +85,8 @@ export type AppEnv = {
     authorizedTeam: string | null | undefined;
     /** Set by the matched route: whether a successful call changes state (and is audited). */
     changesState: boolean;
+    /** A validate's voucher preview, asked while the key was being checked (services/validate-preview.ts). */
+    validateSpeculation: Promise<Speculation | null> | undefined;
   };
 };
 

@@ -1,11 +1,13 @@
 // Credential → actor, and the rate limit. API keys: one Durable Object round trip (the key's own object
-// decides validity and admits the request against its window). Users: a pinned-algorithm JWT, then one D1
+// decides validity and admits the request against its window); a validate asks the voucher's object at the same
+// time (./validate-preview.ts), so a warm validate is one sequential hop. Users: a pinned-algorithm JWT, then one D1
 // batch (session state, memberships) in parallel with the user's rate-limit object.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Actor, AppEnv, Env, Role } from "../env";
 import { ApiError } from "../errors";
 import { exposeRefusal } from "./publishable";
+import { speculateValidation } from "./validate-preview";
 import { parseKey, envTag } from "../lib/api-keys";
 import { sha256Hex } from "../lib/crypto";
 import { defaultRateLimit } from "../domain/scopes";
@@ -50,9 +52,14 @@ async function keyActor(c: Context<AppEnv>, credential: string): Promise<Actor> 
   // A mistyped or invented key stops here: no Durable Object is created and D1 is not read for it.
   if (!parsed.checked) throw new ApiError("invalid_api_key");
   const failures = takeFailures(parsed.keyId);
-  const result = await credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env.ENVIRONMENT), failures);
+  const authenticating = credentialStub(c.env, parsed.keyId).authenticate(parsed.keyId, await sha256Hex(credential), defaultRateLimit(c.env.ENVIRONMENT), failures);
+  // Asked after the key's object, so a validate's preview never delays authentication; used only if it succeeds.
+  if (parsed.teamId !== null) speculateValidation(c, parsed.teamId);
+  const result = await authenticating;
   if (result.ok || result.teamId) c.set("auditSubject", { teamId: result.ok ? result.key.teamId : result.teamId, credentialId: parsed.keyId });
   if (!result.ok || result.key.type !== parsed.type || result.key.environment !== deployment) throw new ApiError("invalid_api_key");
+  // The check covers the team part, so only a key minted wrongly could disagree with its object: refuse it.
+  if (parsed.teamId !== null && parsed.teamId !== result.key.teamId) throw new ApiError("invalid_api_key");
   if (result.key.type === "publishable") exposeRefusal(c, result.key.allowedOrigins);
   applyRateLimit(c, result.rate);
   if (result.touch) {

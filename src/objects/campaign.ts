@@ -83,6 +83,12 @@ export class CampaignObject extends DurableObject<Env> {
     return this.decide(state, ask);
   }
 
+  /** check for a voucher's preview (VoucherObject.preview): the same decision, but never loads, so never writes. */
+  async preview(ask: CampaignAsk): Promise<CampaignDecision | "cold"> {
+    const state = this.load();
+    return state ? this.decide(state, ask) : "cold";
+  }
+
   /**
    * Checks and, when allowed, commits the budget and the customer's count in one step. The reservation stays
    * unconfirmed until reconcile() has seen redemption `key` committed on voucher `voucherCode`. A voucher

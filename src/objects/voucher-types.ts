@@ -29,6 +29,8 @@ export type Snapshot = { definition: VoucherDefinition; counters: Counters };
 export type VoucherView = Pick<VoucherDefinition, "code" | "campaignId" | "type" | "discount" | "currency" | "giftCardAmount" | "expiresAt" | "metadata" | "redemptionLimit">;
 /** `available`: the counters less what held reservations and in-flight redemptions have spent already. */
 export type ValidateOutcome = { voucher: VoucherView; counters: Counters; available: Counters; evaluation: Evaluation } | null;
+/** A preview's answer: validate's, or "cold" when the voucher or its campaign would have to be loaded first. */
+export type PreviewOutcome = NonNullable<ValidateOutcome> | "cold";
 /** Why a new redemption or reservation was refused; `duplicate` names what holds the order, when known. */
 export type Admission =
   | { kind: "rejected"; reason: Reason }

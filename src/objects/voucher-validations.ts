@@ -1,16 +1,18 @@
-// How many validations the voucher answered, per hour. A validate only counts in memory: a storage write would
+// How many validations the voucher answered, per hour: its own validate calls, and the tallies workers hand back
+// for answers they took from a preview (services/validation-tallies.ts). A validate only counts in memory: a storage write would
 // hold its answer until the write is durable, which is what makes a write cost about 40 % of a call's throughput
 // (BENCHMARKS.md). The counts are folded into the object's storage when the outbox ships (within a second); an
 // object reset in between loses at most that second's counts. They feed reports, never a decision.
 // Each hour's running totals ship as a validation_count entry; the consumer keeps the larger total, so a repeated
 // or late message adds nothing.
 import type { LedgerEntry } from "../domain/ledger";
+import { HOUR_MS, type ValidationTally } from "../domain/validation-tally";
 
-export const HOUR_MS = 60 * 60 * 1000;
+export { HOUR_MS };
 /** Hours kept after they end: an hour's last totals have shipped by then, and nothing counts in it again. */
 const KEPT_HOURS = 2;
 
-type Totals = { hour: number; validations: number; valid: number };
+type Totals = ValidationTally;
 
 export class ValidationCounts {
   private pending = new Map<number, { validations: number; valid: number }>();
@@ -31,10 +33,14 @@ export class ValidationCounts {
 
   count(at: number, valid: boolean) {
     const hour = at - (at % HOUR_MS);
-    const c = this.pending.get(hour) ?? { validations: 0, valid: 0 };
-    c.validations += 1;
-    if (valid) c.valid += 1;
-    this.pending.set(hour, c);
+    this.add({ hour, validations: 1, valid: valid ? 1 : 0 });
+  }
+
+  add(t: ValidationTally) {
+    const c = this.pending.get(t.hour) ?? { validations: 0, valid: 0 };
+    c.validations += t.validations;
+    c.valid += t.valid;
+    this.pending.set(t.hour, c);
   }
 
   /** Counts in memory, not yet folded into storage. */

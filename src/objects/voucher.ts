@@ -19,11 +19,14 @@ import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper
 import { VoucherStorage } from "./voucher-storage";
 import { redemptionIdOf, type ReservationRecord, Reservations, reservationIdOf, RETAIN_ENDED_MS } from "./voucher-reservations";
 import { ValidationCounts } from "./voucher-validations";
+import type { ValidationTally } from "../domain/validation-tally";
+import type { CampaignAsk, CampaignDecision } from "./campaign";
 import { ensureSchema } from "./sqlite-schema";
 import {
   type Admission,
   type GivenRequest,
   mismatches,
+  type PreviewOutcome,
   type RedeemOutcome,
   type RedemptionRecord,
   type RedemptionState,
@@ -40,6 +43,10 @@ import {
 } from "./voucher-types";
 
 export * from "./voucher-types";
+
+/** A campaign voucher's evaluation once its campaign has answered (null: the campaign is gone, so ended). */
+const withCampaign = (evaluation: Evaluation, decision: CampaignDecision | null): Evaluation =>
+  !decision ? { ok: false, reason: "campaign_ended" } : decision.ok ? evaluation : decision;
 
 /** Raised whenever the object's tables change (see the migrate methods). */
 const VOUCHER_SCHEMA_VERSION = 3;
@@ -94,20 +101,50 @@ export class VoucherObject extends DurableObject<Env> {
   async validate(ref: VoucherRef, request: RedemptionRequest): Promise<ValidateOutcome> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
-    const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
+    const { outcome, campaign } = await this.ownEvaluation(request);
+    if (campaign) outcome.evaluation = withCampaign(outcome.evaluation, await this.campaign(campaign.id).check(this.campaignRef(this.snapshot!), campaign.ask));
+    this.validations.count(Date.now(), outcome.evaluation.ok);
+    this.shipper.schedule(SHIP_INTERVAL_MS);
+    return outcome;
+  }
+
+  /**
+   * validate's answer, asked while the caller's key is still being checked (services/validate-preview.ts), so it
+   * writes nothing and counts nothing: a voucher or campaign not loaded yet answers "cold" rather than be loaded
+   * from D1, and the caller then validates the ordinary way once authenticated. The caller counts the validations
+   * it answered from previews later: `tallies` carries them, or countValidations when no preview follows.
+   */
+  async preview(request: RedemptionRequest, tallies: ValidationTally[] = []): Promise<PreviewOutcome> {
+    if (tallies.length > 0) this.addTallies(tallies);
+    if (!this.load()) return "cold";
+    const { outcome, campaign } = await this.ownEvaluation(request);
+    if (!campaign) return outcome;
+    const decision = await this.campaign(campaign.id).preview(campaign.ask);
+    if (decision === "cold") return "cold";
+    return { ...outcome, evaluation: withCampaign(outcome.evaluation, decision) };
+  }
+
+  /** Validations workers answered from previews, handed back after their keys were accepted. */
+  async countValidations(tallies: ValidationTally[]): Promise<void> {
+    this.addTallies(tallies);
+  }
+
+  private addTallies(tallies: ValidationTally[]) {
+    for (const t of tallies) this.validations.add(t);
+    this.shipper.schedule(SHIP_INTERVAL_MS);
+  }
+
+  /** The voucher's own rules on a validation of the loaded voucher, and what its campaign must be asked if they pass. */
+  private async ownEvaluation(request: RedemptionRequest): Promise<{ outcome: NonNullable<ValidateOutcome>; campaign: { id: string; ask: CampaignAsk } | null }> {
+    const inD1 = await this.earlierOrdersInD1(this.snapshot!.definition, request.customer_id);
     const current = this.snapshot!;
     const facts = this.customerFacts(current.definition, request.customer_id, inD1);
-    const evaluation = evaluate(current.definition, this.counted(current.counters), request, facts, Date.now());
-    const answer = { voucher: view(current.definition), counters: current.counters, available: this.counted(current.counters) };
+    const available = this.counted(current.counters);
+    const evaluation = evaluate(current.definition, available, request, facts, Date.now());
+    const outcome = { voucher: view(current.definition), counters: current.counters, available, evaluation };
     const campaignId = current.definition.campaignId;
-    let result: Evaluation = evaluation;
-    if (evaluation.ok && campaignId) {
-      const decision = await this.campaign(campaignId).check(this.campaignRef(current), { customerId: request.customer_id ?? null, amount: evaluation.discountAmount });
-      result = !decision ? { ok: false, reason: "campaign_ended" } : decision.ok ? evaluation : decision;
-    }
-    this.validations.count(Date.now(), result.ok);
-    this.shipper.schedule(SHIP_INTERVAL_MS);
-    return { ...answer, evaluation: result };
+    if (!evaluation.ok || !campaignId) return { outcome, campaign: null };
+    return { outcome, campaign: { id: campaignId, ask: { customerId: request.customer_id ?? null, amount: evaluation.discountAmount } } };
   }
 
   async redeem(ref: VoucherRef, request: RedemptionRequest, redemptionId: string): Promise<RedeemOutcome> {

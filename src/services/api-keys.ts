@@ -74,7 +74,7 @@ async function insertKey(
 ) {
   const teamId = requireTeam(ctx.actor);
   const id = newId("key");
-  const plaintext = await mintKey(ctx.env.KEY_CHECK_SECRET, fields.type, ctx.env.ENVIRONMENT, id);
+  const plaintext = await mintKey(ctx.env.KEY_CHECK_SECRET, fields.type, ctx.env.ENVIRONMENT, id, teamId);
   const row: KeyRow = {
     id,
     teamId,
@@ -200,7 +200,7 @@ export async function rotateKey(ctx: ServiceContext, id: string, input: { expire
   const now = Date.now();
   const grace = input.expire_old_in_seconds ?? 0;
   const previousExpiresAt = grace > 0 ? now + grace * 1000 : null;
-  const plaintext = await mintKey(ctx.env.KEY_CHECK_SECRET, row.type, row.environment, row.id);
+  const plaintext = await mintKey(ctx.env.KEY_CHECK_SECRET, row.type, row.environment, row.id, row.teamId);
   const hash = await sha256Hex(plaintext);
   if (!(await credentialStub(ctx, row.id).rotate(row.id, hash, previousExpiresAt))) {
     throw new ApiError("not_found", "No active API key with this id.");

@@ -1,5 +1,6 @@
 // Validate, redeem and roll back: one round trip to the voucher's object, which decides atomically. A redeem may
-// name a held reservation (./reservations.ts) instead of an order: still one round trip.
+// name a held reservation (./reservations.ts) instead of an order: still one round trip. A validate may already
+// hold that object's answer, asked while its key was checked (./validate-preview.ts).
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { normalizeCode } from "../lib/codes";
@@ -10,6 +11,7 @@ import { requireScope, requireTeam } from "./access";
 import { noteFailedCode, noteRefusedRedemption } from "./code-failures";
 import { notHeld } from "./reservations";
 import { emitValidated } from "./validation-events";
+import { type Speculation, speculatedOutcome } from "./validate-preview";
 import { REASON_MESSAGES, type RedemptionRequest, totalAmount } from "../domain/voucher-rules";
 import { voucherStub } from "./vouchers";
 
@@ -46,11 +48,11 @@ export function checkoutTarget(ctx: ServiceContext, code: string) {
   return { stub: voucherStub(ctx, teamId, normalized), ref: { teamId, code: normalized } };
 }
 
-export async function validateVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest) {
+export async function validateVoucher(ctx: ServiceContext, code: string, request: RedemptionRequest, speculation?: Speculation | null) {
   requireScope(ctx.actor, "validate:vouchers");
   await ctx.authorize(requireTeam(ctx.actor), { operation: "validate_voucher", params: { code }, input: request });
-  const { stub, ref } = checkoutTarget(ctx, code);
-  const outcome = await stub.validate(ref, request);
+  const ref = { teamId: requireTeam(ctx.actor), code: normalizeCode(code) };
+  const outcome = (await speculatedOutcome(ctx, speculation, ref, request)) ?? (await voucherStub(ctx, ref.teamId, ref.code).validate(ref, request));
   if (!outcome) {
     noteFailedCode(ctx);
     throw new ApiError("voucher_not_found");

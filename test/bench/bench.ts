@@ -1,5 +1,7 @@
 // npm run bench: the built worker in local workerd (Miniflare, no dev proxy), seeded through the public API,
-// driven by autocannon at several concurrencies next to the platform's floor. Writes BENCHMARKS.md.
+// driven by autocannon at several concurrencies next to the platform's floor; checkout latency at 1, 16 and 64
+// connections beside its floors (checkout-latency.ts), and a mixed soak with its invariants (soak.ts). Writes
+// BENCHMARKS.md. BENCH_SECONDS, BENCH_LATENCY_SECONDS, BENCH_SOAK_SECONDS and BENCH_LAG_SECONDS set the durations.
 // A script, not a test: it measures and reports; nothing here asserts.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -10,6 +12,8 @@ import { load, type NextRequest, type Run } from "./load.ts";
 import { writeReport, type Report } from "./report.ts";
 import { startServers } from "./server.ts";
 import { measureCsv, reportExport, seedRedemptions } from "./report-csv.ts";
+import { checkoutLatency } from "./checkout-latency.ts";
+import { soak } from "./soak.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = [16, 64];
@@ -18,6 +22,10 @@ const ORDER = { amount: 10_000, currency: "EUR" };
 const SPREADS = [200, 2_000];
 /** The lag runs: load at 16 connections for this long, with probers polling the customer's history. */
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
+/** Each checkout latency run (and its floor's). */
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? SECONDS);
+/** The mixed soak: a few minutes by default; its invariants are checked after it. */
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
 
 const spreadName = (n: number) => `redeem, ${n.toLocaleString("en")} distinct vouchers`;
 const spreadFloor = (n: number) => `write, ${n.toLocaleString("en")} objects`;
@@ -114,6 +122,9 @@ async function main() {
       runs.push({ ...storm, floor: floorOf("write", c) });
     }
 
+    const latency = { rows: await checkoutLatency(servers, call, team, LATENCY_SECONDS), seconds: LATENCY_SECONDS };
+    const soaked = await soak(servers, call, await seedTeam(call), SOAK_SECONDS, () => d1.settled());
+
     // History lag under load: the spread load at 16 connections, probers on a key of their own.
     const lag: Report["lag"] = [];
     const lagKey = await team.key("lag");
@@ -142,7 +153,7 @@ async function main() {
     await seedRedemptions(await servers.appD1(), reportTeam.teamId);
     const report = await reportExport(servers.appUrl, await reportTeam.key("report"));
     const bundle = readFileSync(servers.appScript);
-    writeReport({ runs, lag, bulk, exports, report, bundle: { bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength }, seconds: SECONDS });
+    writeReport({ runs, lag, bulk, exports, report, bundle: { bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength }, seconds: SECONDS, latency, soak: soaked });
   } finally {
     await servers.dispose();
   }

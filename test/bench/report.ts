@@ -4,6 +4,8 @@ import { cpus, totalmem } from "node:os";
 import type { D1Load } from "./d1-writes.ts";
 import type { LagResult } from "./lag.ts";
 import type { Run } from "./load.ts";
+import type { LatencyRow } from "./checkout-latency.ts";
+import type { Soak } from "./soak.ts";
 
 export type Report = {
   runs: { run: Run; floor: Run | null; d1?: D1Load }[];
@@ -14,7 +16,39 @@ export type Report = {
   report: { count: number; rows: number; bytes: number; seconds: number; rssBeforeMiB: number; rssPeakMiB: number };
   bundle: { bytes: number; gzipBytes: number };
   seconds: number;
+  /** Checkout latency at 1, 16 and 64 connections, each beside its floor. */
+  latency: { rows: LatencyRow[]; seconds: number };
+  soak: Soak;
 };
+
+/** Warm validate at one connection: p50 within this factor of the one-call floor's (issue 16). */
+const LATENCY_GOAL = { name: "validate, one warm voucher", connections: 1, ratio: 1.3 };
+
+function latencyLines({ rows, seconds }: Report["latency"]): string[] {
+  return [
+    `Checkout latency: closed-loop clients on keep-alive connections (test/bench/latency.ts, every request timed; the first ${Math.min(1, seconds / 5)} s of each ${seconds} s run untimed), each scenario right after its floor.`,
+    "",
+    "| checkout latency | sequential hops | connections | p50 ms | p99 ms | req/s | failed | floor | floor p50 | floor p99 | p50 ÷ floor | goal |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+    ...rows.map(({ run, floor, hops }) => {
+      const ratio = floor.p50 > 0 ? run.p50 / floor.p50 : null;
+      const goal = run.name === LATENCY_GOAL.name && run.connections === LATENCY_GOAL.connections && ratio !== null ? `≤ ${LATENCY_GOAL.ratio} ${ratio <= LATENCY_GOAL.ratio ? "met" : "missed"}` : "";
+      return `| ${run.name} | ${hops} | ${run.connections} | ${run.p50} | ${run.p99} | ${run.rps} | ${run.failed} | ${floor.name.replace("floor: ", "")} | ${floor.p50} | ${floor.p99} | ${ratio === null ? "—" : ratio.toFixed(2)} | ${goal} |`;
+    }),
+  ];
+}
+
+function soakLines(s: Soak): string[] {
+  return [
+    `Mixed soak: ${s.seconds} s, ${s.connections} connections, one team; ${s.unexpected} unexpected answers, ${s.unknown} requests without an answer; ${s.reservationsLeft} reservations left to expire (checked after their expiry).`,
+    "",
+    "| soak operation | requests | p50 ms | p99 ms | answers |",
+    "| --- | ---: | ---: | ---: | --- |",
+    ...s.ops.map((o) => `| ${o.name} | ${o.count} | ${o.p50} | ${o.p99} | ${Object.entries(o.answers).map(([status, n]) => `${status}: ${n}`).join(", ")} |`),
+    "",
+    ...s.invariants.map((i) => `- ${i.ok ? "holds" : "**BROKEN**"}: ${i.name} (${i.detail})`),
+  ];
+}
 
 const FILE = new URL("../../BENCHMARKS.md", import.meta.url).pathname;
 const START = "<!-- bench:start -->";
@@ -48,6 +82,10 @@ export function writeReport(r: Report) {
       const verdict = goal === undefined || ratio === null ? "" : `≥ ${goal} ${ratio >= goal ? "met" : "missed"}`;
       return `| ${run.name} | ${run.connections} | ${run.rps} | ${run.p50} | ${run.p99} | ${run.failed} | ${floor ? floor.name.replace("floor: ", "") : "—"} | ${ratio === null ? "—" : ratio.toFixed(2)} | ${verdict} | ${d1Cell(d1)} |`;
     }),
+    "",
+    ...latencyLines(r.latency),
+    "",
+    ...soakLines(r.soak),
     "",
     "| history lag under load (201 → row in `GET /v1/customers/{id}/redemptions`) | load req/s | probes | p50 | p99 | max | D1 write tx/s |",
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |",

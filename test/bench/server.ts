@@ -7,6 +7,8 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const OUT = join(ROOT, "dist/bench");
+/** The bench deployment's key-check secret: the latency runs mint a key in the format issued before keys named their team. */
+export const BENCH_KEY_CHECK_SECRET = "bench-only-key-check-0123456789abcdef0123456789";
 const COMPATIBILITY = { compatibilityDate: "2026-10-20", compatibilityFlags: ["nodejs_compat"] };
 
 function build(config: string, outdir: string): string {
@@ -45,7 +47,7 @@ function appWorker(scriptPath: string) {
     modules: true,
     scriptPath,
     ...COMPATIBILITY,
-    bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", KEY_CHECK_SECRET: "bench-only-key-check-0123456789abcdef0123456789", ENCRYPTION_KEY: "bench-only-encryption-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
+    bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", KEY_CHECK_SECRET: BENCH_KEY_CHECK_SECRET, ENCRYPTION_KEY: "bench-only-encryption-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
     d1Databases: { DB: "bench" },
     durableObjects: {
       CREDENTIALS: sqlite("CredentialObject"),

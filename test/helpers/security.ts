@@ -63,7 +63,7 @@ export const withWrongSecret = (key: string) => `${key.slice(0, "vf_sk_test_".le
  */
 export async function forgedWithCheck(prefix = "vf_sk_test_", keyId = `key_${randomFrom(CROCKFORD, 26)}`) {
   const type = ({ sk: "secret", pk: "publishable", ak: "agent" } as const)[prefix.slice(3, 5) as "sk" | "pk" | "ak"];
-  return mintPlaintextKey(env.KEY_CHECK_SECRET, type, prefix.includes("_live_") ? "production" : "staging", keyId);
+  return mintPlaintextKey(env.KEY_CHECK_SECRET, type, prefix.includes("_live_") ? "production" : "staging", keyId, null);
 }
 export const uniqueOrigin = () => `https://shop-${randomFrom(CROCKFORD, 10).toLowerCase()}.example.com`;
 

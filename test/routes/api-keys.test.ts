@@ -54,8 +54,9 @@ describe("POST /v1/api-keys — secret keys", () => {
     });
     expect(key.id).toMatch(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(key.created_at).toMatch(RFC3339_UTC);
-    expect(key.key).toMatch(/^vf_sk_test_[0-9A-Za-z]{32}[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(key.key.endsWith(key.id.slice("key_".length))).toBe(true);
+    // Secret and check, then the team id and the key id (lib/api-keys.ts).
+    expect(key.key).toMatch(/^vf_sk_test_[0-9A-Za-z]{32}[0-9A-HJKMNP-TV-Z]{52}$/);
+    expect(key.key.endsWith(`${owner.teamId.slice("team_".length)}${key.id.slice("key_".length)}`)).toBe(true);
     // display_key is a recognisable prefix, never enough to use.
     const shown = key.display_key.replace(/…$/, "");
     expect(key.key.startsWith(shown)).toBe(true);
@@ -162,7 +163,7 @@ describe("POST /v1/api-keys — publishable keys", () => {
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ type: "publishable", scopes: ["validate:vouchers"], allowed_origins: [origin] });
-    expect(res.body.key).toMatch(/^vf_pk_test_[0-9A-Za-z]{32}[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(res.body.key).toMatch(/^vf_pk_test_[0-9A-Za-z]{32}[0-9A-HJKMNP-TV-Z]{52}$/);
     expect(res.body.key.startsWith(res.body.display_key.replace(/…$/, ""))).toBe(true);
   });
 });
@@ -174,7 +175,7 @@ describe("POST /v1/api-keys/agent", () => {
     const res = await call("POST", "/v1/api-keys/agent", { token: owner.accessToken, body: { name: "claude", scopes: ["read:vouchers"] } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ type: "agent", scopes: ["read:vouchers"], environment: "staging" });
-    expect(res.body.key).toMatch(/^vf_ak_test_[0-9A-Za-z]{32}[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(res.body.key).toMatch(/^vf_ak_test_[0-9A-Za-z]{32}[0-9A-HJKMNP-TV-Z]{52}$/);
     const expiresAt = Date.parse(res.body.expires_at);
     expect(expiresAt).toBeGreaterThanOrEqual(Math.floor((before + 7 * DAY) / 1000) * 1000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 7 * DAY);
@@ -345,9 +346,9 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     const res = await call("POST", `/v1/api-keys/${target.id}/rotate`, { token: admin.key });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ id: target.id, name: "to rotate", type: "secret", scopes: ["read"], previous_key_expires_at: null });
-    expect(res.body.key).toMatch(/^vf_sk_test_[0-9A-Za-z]{58}$/);
+    expect(res.body.key).toMatch(/^vf_sk_test_[0-9A-Za-z]{84}$/);
     expect(res.body.key).not.toBe(target.key);
-    expect(res.body.key.endsWith(target.id.slice(4))).toBe(true);
+    expect(res.body.key.endsWith(`${owner.teamId.slice(5)}${target.id.slice(4)}`)).toBe(true);
     expect(res.body.key.startsWith(res.body.display_key.replace(/…$/, ""))).toBe(true);
 
     expectInvalidKey(await probe(target.key));

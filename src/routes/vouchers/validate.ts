@@ -18,5 +18,5 @@ const route = defineRoute({
 });
 
 export default createRouter().openapi(route, async (c) =>
-  c.json(await validateVoucher(serviceContext(c), c.req.valid("param").code, c.req.valid("json")), 200),
+  c.json(await validateVoucher(serviceContext(c), c.req.valid("param").code, c.req.valid("json"), await c.get("validateSpeculation")), 200),
 );
