@@ -44,7 +44,11 @@ export class Reservations {
   /** Whether ended reservations still owe their campaign its budget back; undefined until read. */
   private releases: boolean | undefined;
 
-  constructor(private readonly sql: SqlStorage) {}
+  private readonly sql: SqlStorage;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+  }
 
   migrate() {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS reservations (
@@ -128,8 +132,31 @@ export class Reservations {
     return ended;
   }
 
+  /** Ends a held reservation in a transaction of its own. */
+  endNow(r: ReservationRecord, status: "released" | "expired", at: number): ReservationRecord {
+    return this.storage.transactionSync(() => this.end(r, status, at));
+  }
+
+  /** Ends every held reservation whose time is up at `now`, and forgets those ended long ago (the alarm's work). */
+  expireDue(now: number) {
+    for (let due = this.due(now); due.length > 0; due = this.due(now)) {
+      this.storage.transactionSync(() => {
+        for (const r of due) this.end(r, "expired", now);
+      });
+    }
+    this.prune(now - RETAIN_ENDED_MS);
+  }
+
+  /** Sets the object's alarm for the next held reservation's expiry, unless it already fires by then. */
+  async armExpiry() {
+    const next = this.nextExpiry();
+    if (next === null) return;
+    const current = await this.storage.getAlarm();
+    if (current === null || current > next) await this.storage.setAlarm(next);
+  }
+
   /** Held reservations whose time is up at `now`, oldest first. */
-  due(now: number, limit = 100): ReservationRecord[] {
+  private due(now: number, limit = 100): ReservationRecord[] {
     if (!this.anyHeld) return [];
     return this.sql
       .exec<{ record: string }>("SELECT record FROM reservations WHERE status = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?", now, limit)
@@ -164,7 +191,7 @@ export class Reservations {
   }
 
   /** Forgets reservations that ended before `before` and owe nothing. */
-  prune(before: number) {
+  private prune(before: number) {
     this.sql.exec("DELETE FROM reservations WHERE ended_at IS NOT NULL AND ended_at < ? AND release_pending = 0", before);
   }
 

@@ -8,16 +8,21 @@
 // A campaign voucher also asks its campaign's object: check on validate, reserve (budget, campaign-wide customer
 // count, pause, end) on redeem, release on rollback (retried by the alarm if the campaign cannot be reached);
 // the campaign asks back (redemptionStates) about reservations it has not seen committed, to give back lost ones.
+// Its parts: storage (./voucher-storage.ts), outbox and shipper, validation counts, reservations
+// (./voucher-reservations.ts), what a new call is judged by (./voucher-standing.ts) and the budget owed back to the
+// campaign (./voucher-releases.ts); this class holds the RPC methods and the order of their steps.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { redemptionEntry, voucherStateEntry } from "../domain/ledger";
 import { definitionFromRow, mirrorVersionOf } from "../db/voucher-rows";
-import { evaluate, type Counters, type CustomerFacts, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../domain/voucher-rules";
+import { evaluate, type Counters, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../domain/voucher-rules";
 import { type Hold, Holds } from "./voucher-holds";
 import { Outbox } from "./voucher-outbox";
 import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";
 import { VoucherStorage } from "./voucher-storage";
-import { redemptionIdOf, type ReservationRecord, Reservations, reservationIdOf, RETAIN_ENDED_MS } from "./voucher-reservations";
+import { CampaignReleases } from "./voucher-releases";
+import { VoucherStanding } from "./voucher-standing";
+import { redemptionIdOf, type ReservationRecord, Reservations, reservationIdOf } from "./voucher-reservations";
 import { ValidationCounts } from "./voucher-validations";
 import type { ValidationTally } from "../domain/validation-tally";
 import type { CampaignAsk, CampaignDecision } from "./campaign";
@@ -58,8 +63,9 @@ export class VoucherObject extends DurableObject<Env> {
   private readonly validations: ValidationCounts;
   private readonly reservations: Reservations;
   private readonly shipper: OutboxShipper;
-  private holds = new Holds();
-  private releaseFailures = 0;
+  private readonly releases: CampaignReleases;
+  private readonly holds = new Holds();
+  private readonly standing: VoucherStanding;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,7 +73,7 @@ export class VoucherObject extends DurableObject<Env> {
     this.store = new VoucherStorage(sql);
     this.outbox = new Outbox(sql);
     this.validations = new ValidationCounts(sql);
-    this.reservations = new Reservations(sql);
+    this.reservations = new Reservations(ctx.storage);
     // A quiet voucher's object starts for nearly every call: its tables are checked with one query, not one each.
     ensureSchema(sql, VOUCHER_SCHEMA_VERSION, () =>
       ctx.storage.transactionSync(() => {
@@ -82,10 +88,16 @@ export class VoucherObject extends DurableObject<Env> {
       queue: () => this.env.LEDGER_QUEUE,
       voucher: () => this.load()?.definition ?? null,
       derived: () => this.derivedEntries(),
-      alarmNeeded: () => this.store.hasPendingReleases() || this.reservations.hasPendingReleases() || this.reservations.anyHeld,
+      alarmNeeded: () => this.releases.owed || this.reservations.anyHeld,
       earliestAlarm: () => this.reservations.nextExpiry(),
       unwritten: () => this.outbox.deletionsPending,
       writeSent: () => this.outbox.writeDeletions(),
+    });
+    this.standing = new VoucherStanding(this.store, this.reservations, this.holds, () => this.env.DB);
+    this.releases = new CampaignReleases(this.store, this.reservations, {
+      env: () => this.env,
+      teamId: () => this.load()!.definition.teamId,
+      retryLater: (what, failures, err) => this.shipper.retryLater(what, failures, err),
     });
   }
 
@@ -136,10 +148,10 @@ export class VoucherObject extends DurableObject<Env> {
 
   /** The voucher's own rules on a validation of the loaded voucher, and what its campaign must be asked if they pass. */
   private async ownEvaluation(request: RedemptionRequest): Promise<{ outcome: NonNullable<ValidateOutcome>; campaign: { id: string; ask: CampaignAsk } | null }> {
-    const inD1 = await this.earlierOrdersInD1(this.snapshot!.definition, request.customer_id);
+    const inD1 = await this.standing.earlierOrdersInD1(this.snapshot!.definition, request.customer_id);
     const current = this.snapshot!;
-    const facts = this.customerFacts(current.definition, request.customer_id, inD1);
-    const available = this.counted(current.counters);
+    const facts = this.standing.customerFacts(current.definition, request.customer_id, inD1);
+    const available = this.standing.counted(current.counters);
     const evaluation = evaluate(current.definition, available, request, facts, Date.now());
     const outcome = { voucher: view(current.definition), counters: current.counters, available, evaluation };
     const campaignId = current.definition.campaignId;
@@ -185,7 +197,7 @@ export class VoucherObject extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => this.reservations.insert(reservation));
       return { kind: "reserved" as const, reservation };
     });
-    if (outcome.kind === "reserved") await this.armExpiry();
+    if (outcome.kind === "reserved") await this.reservations.armExpiry();
     return outcome;
   }
 
@@ -194,47 +206,43 @@ export class VoucherObject extends DurableObject<Env> {
    * are already spent, so no limit is checked again and the campaign is not asked.
    */
   async redeemReservation(ref: VoucherRef, reservationId: string, given: GivenRequest): Promise<RedeemOutcome> {
-    const snapshot = await this.ensure(ref);
-    if (!snapshot) return null;
-    const reservation = this.reservations.find(reservationId);
+    if (!(await this.ensure(ref))) return null;
+    const reservation = await this.reservationNow(reservationId);
     if (!reservation) return { kind: "reservation_not_found" };
-    const now = Date.now();
-    if (reservation.status === "held" && now >= reservation.expiresAt) {
-      const expired = this.endReservation(reservation, "expired", now);
-      await this.releaseBudgets();
-      return { kind: "not_held", reservation: expired };
-    }
     if (reservation.status !== "held") return { kind: "not_held", reservation };
     const wrong = mismatches(reservation, given);
     if (wrong.length > 0) return { kind: "mismatch", fields: wrong };
     const redemption = this.newRedemption(redemptionIdOf(reservationId), reservation.customerId, reservation.order, reservation.discountAmount, reservation.currency);
-    return this.commitRedemption(redemption, () => this.reservations.end(reservation, "redeemed", now, redemption.id));
+    return this.commitRedemption(redemption, () => this.reservations.end(reservation, "redeemed", redemption.createdAt, redemption.id));
   }
 
   async getReservation(ref: VoucherRef, reservationId: string): Promise<ReservationOutcome> {
     if (!(await this.ensure(ref))) return null;
-    const reservation = this.reservations.find(reservationId);
-    if (!reservation) return { kind: "not_found" };
-    // Past its time, the alarm is due this instant: answer what it will have done.
-    if (reservation.status === "held" && Date.now() >= reservation.expiresAt) {
-      const expired = this.endReservation(reservation, "expired", Date.now());
-      await this.releaseBudgets();
-      return { kind: "found", reservation: expired };
-    }
-    return { kind: "found", reservation };
+    const reservation = await this.reservationNow(reservationId);
+    return reservation ? { kind: "found", reservation } : { kind: "not_found" };
   }
 
   /** Gives back what a held reservation took, at once (the campaign's share too, retried by the alarm if need be). */
   async releaseReservation(ref: VoucherRef, reservationId: string): Promise<ReleaseOutcome> {
     if (!(await this.ensure(ref))) return null;
-    const reservation = this.reservations.find(reservationId);
+    const reservation = await this.reservationNow(reservationId);
     if (!reservation) return { kind: "not_found" };
     if (reservation.status !== "held") return { kind: "not_held", reservation };
-    const now = Date.now();
-    const expired = now >= reservation.expiresAt;
-    const ended = this.endReservation(reservation, expired ? "expired" : "released", now);
-    await this.releaseBudgets();
-    return expired ? { kind: "not_held", reservation: ended } : { kind: "released", reservation: ended };
+    const released = this.reservations.endNow(reservation, "released", Date.now());
+    await this.releases.run();
+    return { kind: "released", reservation: released };
+  }
+
+  /**
+   * The reservation as of now. One still held past its time is expired here, as the alarm due this instant would
+   * (its campaign share given back); a held one resolves with no I/O, so the caller's next step is not interleaved.
+   */
+  private async reservationNow(id: string): Promise<ReservationRecord | null> {
+    const reservation = this.reservations.find(id);
+    if (!reservation || reservation.status !== "held" || Date.now() < reservation.expiresAt) return reservation;
+    const expired = this.reservations.endNow(reservation, "expired", Date.now());
+    await this.releases.run();
+    return expired;
   }
 
   /**
@@ -243,7 +251,7 @@ export class VoucherObject extends DurableObject<Env> {
    * always sees it either held or committed. `settleAt` is when the campaign may start asking after it.
    */
   private async admit<T>(snapshot: Snapshot, request: RedemptionRequest, key: string, settleAt: number | null, commit: (discountAmount: number) => T): Promise<T | Admission> {
-    const inD1 = await this.earlierOrdersInD1(snapshot.definition, request.customer_id);
+    const inD1 = await this.standing.earlierOrdersInD1(snapshot.definition, request.customer_id);
     // From here to the decision nothing yields, except waiting on the campaign while this call holds its place.
     const { definition: def, counters } = this.snapshot!;
     const orderId = request.order.id ?? null;
@@ -255,8 +263,8 @@ export class VoucherObject extends DurableObject<Env> {
       if (reserved) return { kind: "duplicate", redemptionId: null, reservationId: reserved };
       if (this.holds.hasOrder(orderId)) return { kind: "duplicate", redemptionId: null };
     }
-    const facts = this.customerFacts(def, request.customer_id, inD1);
-    const evaluation = evaluate(def, this.counted(counters), request, facts, Date.now());
+    const facts = this.standing.customerFacts(def, request.customer_id, inD1);
+    const evaluation = evaluate(def, this.standing.counted(counters), request, facts, Date.now());
     if (!evaluation.ok) return { kind: "rejected", reason: evaluation.reason };
     if (!def.campaignId) return commit(evaluation.discountAmount);
     const hold: Hold = { redemptionId: key, orderId, customerId, amount: evaluation.discountAmount };
@@ -304,7 +312,7 @@ export class VoucherObject extends DurableObject<Env> {
       this.save(def, counters, true);
     });
     await this.shipper.soon();
-    return { kind: "redeemed", redemption, voucher: view(def), counters, available: this.counted(counters) };
+    return { kind: "redeemed", redemption, voucher: view(def), counters, available: this.standing.counted(counters) };
   }
 
   /**
@@ -343,7 +351,7 @@ export class VoucherObject extends DurableObject<Env> {
       this.save(definition, restored, true);
     });
     // Give the budget back now; the alarm retries it if the campaign's object cannot be reached.
-    await this.releaseBudgets();
+    await this.releases.run();
     await this.shipper.soon();
     return { kind: "rolled_back", redemption: rolledBack };
   }
@@ -381,59 +389,10 @@ export class VoucherObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.shipper.alarmFired();
-    this.expireDue(Date.now());
-    await this.releaseBudgets();
+    this.reservations.expireDue(Date.now());
+    await this.releases.run();
     await this.shipper.tick();
-    await this.armExpiry();
-  }
-
-  /** Ends every held reservation whose time is up, and forgets those ended long ago. */
-  private expireDue(now: number) {
-    for (let due = this.reservations.due(now); due.length > 0; due = this.reservations.due(now)) {
-      this.ctx.storage.transactionSync(() => {
-        for (const r of due) this.reservations.end(r, "expired", now);
-      });
-    }
-    this.reservations.prune(now - RETAIN_ENDED_MS);
-  }
-
-  private endReservation(r: ReservationRecord, status: "released" | "expired", at: number): ReservationRecord {
-    return this.ctx.storage.transactionSync(() => this.reservations.end(r, status, at));
-  }
-
-  /** Sets the alarm for the next reservation's expiry, unless it already fires by then. */
-  private async armExpiry() {
-    const next = this.reservations.nextExpiry();
-    if (next === null) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
-  }
-
-  /**
-   * Gives the campaign back the budget of rollbacks, and of reservations released or expired, it has not taken yet.
-   * A reservation's share was reserved under its redemption id. Never throws.
-   */
-  private async releaseBudgets() {
-    const pendingNow = () => [
-      ...this.store.pendingReleases().map((r) => ({ campaignId: r.campaignId!, key: r.id, done: () => this.store.markReleased(r.id) })),
-      ...this.reservations.pendingReleases().map((r) => ({ campaignId: r.campaignId!, key: redemptionIdOf(r.id), done: () => this.reservations.markReleased(r.id) })),
-    ];
-    let pending = pendingNow();
-    if (pending.length === 0) return;
-    const teamId = this.load()!.definition.teamId;
-    try {
-      while (pending.length > 0) {
-        for (const r of pending) {
-          await this.campaign(r.campaignId).release({ teamId, campaignId: r.campaignId }, r.key);
-          r.done();
-        }
-        pending = pendingNow();
-      }
-      this.releaseFailures = 0;
-    } catch (err) {
-      this.releaseFailures += 1;
-      await this.shipper.retryLater("campaign release", this.releaseFailures, err);
-    }
+    await this.reservations.armExpiry();
   }
 
   private campaign(campaignId: string) {
@@ -442,38 +401,6 @@ export class VoucherObject extends DurableObject<Env> {
 
   private campaignRef({ definition }: Snapshot) {
     return { teamId: definition.teamId, campaignId: definition.campaignId! };
-  }
-
-  private customerCount(customerId: string | undefined): number {
-    if (!customerId) return 0;
-    return this.holds.ofCustomer(customerId) + this.reservations.ofCustomer(customerId) + this.store.customerCount(customerId);
-  }
-
-  /** The counters every new call is judged by: calls waiting on the campaign and held reservations are spent. */
-  private counted(counters: Counters): Counters {
-    return this.holds.counted(this.reservations.counted(counters));
-  }
-
-  /**
-   * What the voucher knows of the customer, read after the last await so concurrent calls see each other:
-   * this voucher's own redemptions and holds make first_order_only exact here; `inD1` (other vouchers) lags.
-   */
-  private customerFacts(def: VoucherDefinition, customerId: string | undefined, inD1: boolean): CustomerFacts {
-    const redemptionsOfVoucher = this.customerCount(customerId);
-    return { redemptionsOfVoucher, hasEarlierOrders: inD1 || (def.rules.first_order_only && redemptionsOfVoucher > 0) };
-  }
-
-  /**
-   * Only vouchers with first_order_only pay for this D1 read. Its answer covers the team's other vouchers, whose
-   * history reaches D1 a second or two late, so two first orders racing on two different vouchers can both pass.
-   */
-  private async earlierOrdersInD1(def: VoucherDefinition, customerId: string | undefined): Promise<boolean> {
-    if (!def.rules.first_order_only || !customerId) return false;
-    if (this.customerCount(customerId) > 0) return true;
-    const row = await this.env.DB.prepare("SELECT 1 FROM redemptions WHERE team_id = ? AND customer_id = ? AND status = 'redeemed' LIMIT 1")
-      .bind(def.teamId, customerId)
-      .first();
-    return row !== null;
   }
 
   /**
