@@ -472,7 +472,8 @@ describe("GET /v1/api-keys", () => {
   it("lists only active keys: revoked and expired ones are left out", async () => {
     const { owner, admin } = await newTeam();
     const revoked = await createKey(owner.accessToken, { scopes: ["read"] });
-    const expiring = await createKey(owner.accessToken, { scopes: ["read"], expires_at: inFuture(1000) });
+    // Long enough to be listed before it lapses even on a loaded CI machine; the test then waits it out.
+    const expiring = await createKey(owner.accessToken, { scopes: ["read"], expires_at: inFuture(5000) });
     const live = await createKey(owner.accessToken, { scopes: ["read"], expires_at: inFuture(DAY) });
     expect(await listedIds(admin.key)).toEqual(expect.arrayContaining([revoked.id, expiring.id, live.id]));
     expect((await call("DELETE", `/v1/api-keys/${revoked.id}`, { token: admin.key })).status).toBe(204);
