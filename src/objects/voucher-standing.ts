@@ -19,9 +19,14 @@ export class VoucherStanding {
     return this.holds.counted(this.reservations.counted(counters));
   }
 
-  /** This voucher's own redemptions, holds and reservations make first_order_only exact here; `inD1` (other vouchers) lags. */
+  /**
+   * This voucher's own redemptions, holds and reservations make first_order_only exact here; `inD1` (other vouchers)
+   * lags. Only a voucher with a per-customer limit or first_order_only counts the customer's redemptions: no other
+   * rule reads the count, and a validate or redeem of any other voucher runs no query for it.
+   */
   customerFacts(def: VoucherDefinition, customerId: string | undefined, inD1: boolean): CustomerFacts {
-    const redemptionsOfVoucher = this.customerCount(customerId);
+    const counted = def.perCustomerLimit !== null || def.rules.first_order_only;
+    const redemptionsOfVoucher = counted ? this.customerCount(customerId) : 0;
     return { redemptionsOfVoucher, hasEarlierOrders: inD1 || (def.rules.first_order_only && redemptionsOfVoucher > 0) };
   }
 
