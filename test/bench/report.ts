@@ -5,6 +5,7 @@ import type { D1Load } from "./d1-writes.ts";
 import type { LagResult } from "./lag.ts";
 import type { Run } from "./load.ts";
 import type { LatencyRow } from "./checkout-latency.ts";
+import type { EdgeRow } from "./edge-model.ts";
 import type { Soak } from "./soak.ts";
 
 export type Report = {
@@ -18,6 +19,8 @@ export type Report = {
   seconds: number;
   /** Checkout latency at 1, 16 and 64 connections, each beside its floor. */
   latency: { rows: LatencyRow[]; seconds: number };
+  /** The same validates at one connection with a network hop in front of every object call (edge-model.ts). */
+  edge: EdgeRow[];
   soak: Soak;
 };
 
@@ -34,6 +37,20 @@ function latencyLines({ rows, seconds }: Report["latency"]): string[] {
       const ratio = floor.p50 > 0 ? run.p50 / floor.p50 : null;
       const goal = run.name === LATENCY_GOAL.name && run.connections === LATENCY_GOAL.connections && ratio !== null ? `≤ ${LATENCY_GOAL.ratio} ${ratio <= LATENCY_GOAL.ratio ? "met" : "missed"}` : "";
       return `| ${run.name} | ${hops} | ${run.connections} | ${run.p50} | ${run.p99} | ${run.rps} | ${run.failed} | ${floor.name.replace("floor: ", "")} | ${floor.p50} | ${floor.p99} | ${ratio === null ? "—" : ratio.toFixed(2)} | ${goal} |`;
+    }),
+  ];
+}
+
+function edgeLines(rows: EdgeRow[]): string[] {
+  const warm = (hopMs: number) => rows.find((r) => r.hopMs === hopMs && r.hops.startsWith("1"));
+  return [
+    "Edge model: the same validates at one connection with a hop (a wait standing for a network round trip) in front of every Durable Object call, in the API and in its floor alike (test/bench/edge-model.ts).",
+    "",
+    "| edge model | hop ms | sequential hops | p50 ms | p99 ms | floor | floor p50 | p50 ÷ floor | p50 − floor ms | p50 − warm validate's ms |",
+    "| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ...rows.map(({ hopMs, hops, run, floor }) => {
+      const base = warm(hopMs);
+      return `| ${run.name} | ${hopMs} | ${hops} | ${run.p50} | ${run.p99} | ${floor.name.replace("floor: ", "")} | ${floor.p50} | ${floor.p50 > 0 ? (run.p50 / floor.p50).toFixed(2) : "—"} | ${(run.p50 - floor.p50).toFixed(2)} | ${base ? (run.p50 - base.run.p50).toFixed(2) : "—"} |`;
     }),
   ];
 }
@@ -84,6 +101,8 @@ export function writeReport(r: Report) {
     }),
     "",
     ...latencyLines(r.latency),
+    "",
+    ...edgeLines(r.edge),
     "",
     ...soakLines(r.soak),
     "",

@@ -1,8 +1,8 @@
 // Builds the API worker and the floor worker with wrangler, and runs both in one local workerd through
 // Miniflare's API (no wrangler dev proxy in front), with local D1, Durable Objects and Queues.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -13,7 +13,39 @@ const COMPATIBILITY = { compatibilityDate: "2026-10-20", compatibilityFlags: ["n
 
 function build(config: string, outdir: string): string {
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", config, "--outdir", outdir], { cwd: ROOT, stdio: "pipe" });
-  return join(outdir, readdirSync(outdir).find((f) => f.endsWith(".js"))!);
+  return join(outdir, readdirSync(outdir).find((f) => f.endsWith(".js") && f !== HOP_ENTRY && f !== "hops.js")!);
+}
+
+const HOP_ENTRY = "edge-entry.js";
+
+/**
+ * The edge model's entry in front of a built worker (test/bench/edge/hops.js): the same handlers and Durable
+ * Object classes, with every object call waiting the hop set through `POST /__edge/hop?ms=N`.
+ */
+function withHops(script: string, classes: string[]): string {
+  const dir = dirname(script);
+  copyFileSync(join(ROOT, "test/bench/edge/hops.js"), join(dir, "hops.js"));
+  const entry = [
+    `import * as built from "./${basename(script)}";`,
+    `import { hopEnv, hopWorker } from "./hops.js";`,
+    `export default hopWorker(built.default);`,
+    ...classes.map((name) => `export class ${name} extends built.${name} { constructor(ctx, env) { super(ctx, hopEnv(env)); } }`),
+  ].join("\n");
+  writeFileSync(join(dir, HOP_ENTRY), `${entry}\n`);
+  return join(dir, HOP_ENTRY);
+}
+
+/** Miniflare's module list for a worker: the script, and the hop shim and the built bundle behind it when wrapped. */
+function scriptModules(script: string, wrapped: boolean) {
+  if (!wrapped) return { modules: true, scriptPath: script };
+  const dir = dirname(script);
+  return {
+    modules: readdirSync(dir)
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => ({ type: "ESModule" as const, path: join(dir, f) }))
+      .sort((a, b) => (a.path === script ? -1 : b.path === script ? 1 : 0)),
+    modulesRoot: dir,
+  };
 }
 
 /** A line the API worker logged (console.*), or Miniflare's queue broker, with when the benchmark received it. */
@@ -40,12 +72,11 @@ class ForwardingLog extends Log {
 }
 
 /** Local workerd options of the API worker, as wrangler.toml declares it (the top level, which behaves as staging). */
-function appWorker(scriptPath: string) {
+function appWorker(scriptPath: string, hops = false) {
   const sqlite = (className: string) => ({ className, useSQLite: true });
   return {
     name: "vauchflow",
-    modules: true,
-    scriptPath,
+    ...scriptModules(hops ? withHops(scriptPath, ["CampaignObject", "CredentialObject", "IdempotencyObject", "VoucherObject"]) : scriptPath, hops),
     ...COMPATIBILITY,
     bindings: { ENVIRONMENT: "staging", SIGNUP_ENABLED: "true", JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789", KEY_CHECK_SECRET: BENCH_KEY_CHECK_SECRET, ENCRYPTION_KEY: "bench-only-encryption-0123456789abcdef0123456789", PASSWORD_KDF_ITERATIONS: "1000" },
     d1Databases: { DB: "bench" },
@@ -98,9 +129,11 @@ export async function startApp(options: { host?: string; outDir?: string } = {})
   return { appUrl, dispose: () => app.dispose() };
 }
 
-export async function startServers(options: { inspectorPort?: number; onLog?: (line: LogLine) => void } = {}) {
-  const appScript = build("wrangler.toml", join(OUT, "app"));
-  const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, "floor"));
+/** `hops`: the edge model, every Durable Object call of both workers waiting the hop set on each (test/bench/edge/hops.js). */
+export async function startServers(options: { inspectorPort?: number; onLog?: (line: LogLine) => void; hops?: boolean } = {}) {
+  const hops = options.hops ?? false;
+  const appScript = build("wrangler.toml", join(OUT, hops ? "app-edge" : "app"));
+  const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, hops ? "floor-edge" : "floor"));
   const sqlite = (className: string) => ({ className, useSQLite: true });
   const app = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
@@ -112,24 +145,25 @@ export async function startServers(options: { inspectorPort?: number; onLog?: (l
       options.onLog?.({ at: performance.now(), level, message });
       if (level === "error" || level === "warn") process.stderr.write(`${message}\n`);
     },
-    workers: [appWorker(appScript)],
+    workers: [appWorker(appScript, hops)],
   }));
   const floor = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
-    modules: true,
-    scriptPath: floorScript,
+    ...scriptModules(hops ? withHops(floorScript, ["FloorObject"]) : floorScript, hops),
     ...COMPATIBILITY,
     durableObjects: { FLOOR: sqlite("FloorObject") },
   }));
   const [appUrl, floorUrl] = await Promise.all([app.ready, floor.ready]);
   await applyMigrations(app);
+  let disposed: Promise<unknown> | undefined;
   return {
     appUrl: origin(appUrl),
     floorUrl: origin(floorUrl),
     appScript,
     /** The app's D1, for seeding what would take too long through the API (50,000 redemptions for the report). */
     appD1: () => app.getD1Database("DB"),
-    dispose: () => Promise.all([app.dispose(), floor.dispose()]),
+    /** Safe to call twice (the bench stops these servers before the edge model starts its own). */
+    dispose: () => (disposed ??= Promise.all([app.dispose(), floor.dispose()])),
   };
 }
