@@ -9,6 +9,14 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const OUT = join(ROOT, "dist/bench");
 /** The bench deployment's key-check secret: the latency runs mint a key in the format issued before keys named their team. */
 export const BENCH_KEY_CHECK_SECRET = "bench-only-key-check-0123456789abcdef0123456789";
+/**
+ * A SQLite-backed Durable Object class, kept in memory while the bench runs, the API's and the floor's alike.
+ * Production evicts an object after 70–140 s without a call; local workerd after 10 s, and a spread run over
+ * 2,000 objects at a couple of hundred requests a second calls each one about that rarely, so without this every
+ * call would reopen its object's database (the API's more often than the floor's, being slower), which is not
+ * what the edge does at that rate.
+ */
+const sqlite = (className: string) => ({ className, useSQLite: true, unsafePreventEviction: true });
 const COMPATIBILITY = { compatibilityDate: "2026-10-20", compatibilityFlags: ["nodejs_compat"] };
 
 function build(config: string, outdir: string): string {
@@ -73,7 +81,6 @@ class ForwardingLog extends Log {
 
 /** Local workerd options of the API worker, as wrangler.toml declares it (the top level, which behaves as staging). */
 function appWorker(scriptPath: string, hops = false) {
-  const sqlite = (className: string) => ({ className, useSQLite: true });
   return {
     name: "vauchflow",
     ...scriptModules(hops ? withHops(scriptPath, ["CampaignObject", "CredentialObject", "IdempotencyObject", "VoucherObject"]) : scriptPath, hops),
@@ -134,7 +141,6 @@ export async function startServers(options: { inspectorPort?: number; onLog?: (l
   const hops = options.hops ?? false;
   const appScript = build("wrangler.toml", join(OUT, hops ? "app-edge" : "app"));
   const floorScript = build("test/bench/floor/wrangler.toml", join(OUT, hops ? "floor-edge" : "floor"));
-  const sqlite = (className: string) => ({ className, useSQLite: true });
   const app = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
