@@ -17,7 +17,11 @@ export const AGENT_OPERATIONS = [
   "create_customer",
   "delete_customer",
   "create_webhook",
+  "update_webhook",
   "delete_webhook",
+  "rotate_webhook_secret",
+  "send_webhook_test_event",
+  "retry_webhook_delivery",
 ] as const;
 export type AgentOperation = (typeof AGENT_OPERATIONS)[number];
 export type Decision = "execute" | "approve";
@@ -25,7 +29,9 @@ export type ApprovalRules = Record<AgentOperation, Decision>;
 
 /**
  * The contract's defaults: single vouchers, validate, redeem and rollback run; mass and campaign-wide changes wait.
- * Reservations are the checkout's own steps, like redeem: they run.
+ * Reservations are the checkout's own steps, like redeem: they run. Changing where the team's events go or who can
+ * verify them waits like creating an endpoint does (a new URL or event list redirects the stream; a new secret is
+ * a new signer); a test event or a retry changes nothing and reaches only the team's own endpoint, so it runs.
  */
 export const DEFAULT_RULES: ApprovalRules = {
   create_voucher: "execute",
@@ -42,7 +48,11 @@ export const DEFAULT_RULES: ApprovalRules = {
   create_customer: "execute",
   delete_customer: "approve",
   create_webhook: "approve",
+  update_webhook: "approve",
   delete_webhook: "approve",
+  rotate_webhook_secret: "approve",
+  send_webhook_test_event: "execute",
+  retry_webhook_delivery: "execute",
 };
 
 export const DEFAULT_TTL_SECONDS = 15 * 60;

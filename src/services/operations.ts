@@ -11,7 +11,8 @@ import { type RedeemInput, redeemVoucher, rollbackRedemption, validateVoucher } 
 import { releaseReservation, type ReserveInput, reserveVoucher } from "./reservations";
 import { createVoucher, type CreateVoucherInput, patchVoucher } from "./vouchers";
 import type { RedemptionRequest } from "../domain/voucher-rules";
-import { createWebhook, type CreateWebhookInput, deleteWebhook } from "./webhooks";
+import { retryDelivery } from "./webhook-deliveries";
+import { createWebhook, type CreateWebhookInput, deleteWebhook, patchWebhook, rotateWebhookSecret, sendTestEvent } from "./webhooks";
 
 type Run = (ctx: ServiceContext, params: Record<string, string>, input: never) => Promise<unknown>;
 export type Operation = { status: number; run: Run };
@@ -48,5 +49,19 @@ export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
       return endpoint;
     },
   },
+  update_webhook: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchWebhook(ctx, param(p, "id"), input) },
   delete_webhook: { status: 204, run: async (ctx, p) => (await deleteWebhook(ctx, param(p, "id")), null) },
+  // As with create_webhook: run from an approval, the new secret would be kept in the result, readable by the
+  // agent and sent in agent.action.executed events, so it is left out; the rotation happens all the same.
+  rotate_webhook_secret: {
+    status: 200,
+    run: async (ctx, p, input: { expire_old_in_seconds?: number }) => {
+      const rotated = await rotateWebhookSecret(ctx, param(p, "id"), input ?? {});
+      if (!ctx.approval) return rotated;
+      const { secret: _shownOnce, ...rest } = rotated;
+      return rest;
+    },
+  },
+  send_webhook_test_event: { status: 202, run: (ctx, p) => sendTestEvent(ctx, param(p, "id")) },
+  retry_webhook_delivery: { status: 202, run: (ctx, p) => retryDelivery(ctx, param(p, "id"), param(p, "delivery_id")) },
 };

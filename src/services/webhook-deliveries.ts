@@ -62,7 +62,7 @@ export async function retryDelivery(ctx: ServiceContext, webhookId: string, deli
   const row = await db.select().from(t).where(and(eq(t.id, deliveryId), eq(t.endpointId, endpoint.id), eq(t.teamId, teamId))).get();
   if (!row) throw new ApiError("not_found", "No delivery with this id for this webhook endpoint.");
   // Before the state checks: an Idempotency-Key replay answers what the first call did, though that changed the state.
-  await ctx.authorize(teamId);
+  await ctx.authorize(teamId, { operation: "retry_webhook_delivery", params: { id: webhookId, delivery_id: deliveryId } });
   if (row.status !== "dead") throw new ApiError("delivery_not_dead", `This delivery is ${row.status}: only a dead delivery can be retried.`);
   if (endpoint.status !== "enabled") throw new ApiError("webhook_disabled");
   const now = Date.now();

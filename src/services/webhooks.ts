@@ -109,7 +109,7 @@ export async function patchWebhook(ctx: ServiceContext, id: string, input: Recor
   if ("description" in input) next.description = (input.description as string | null | undefined) ?? null;
   if (input.status === "enabled" && row.status === "disabled") Object.assign(next, { status: "enabled", disabledReason: null, failingSince: null });
   if (input.status === "disabled" && row.status === "enabled") Object.assign(next, { status: "disabled", disabledReason: "manual" });
-  await ctx.authorize(teamId);
+  await ctx.authorize(teamId, { operation: "update_webhook", params: { id }, input });
   const { url, events, description, status, disabledReason, failingSince, updatedAt } = next;
   const t = schema.webhookEndpoints;
   await database(ctx.env.DB).update(t).set({ url, events, description, status, disabledReason, failingSince, updatedAt }).where(eq(t.id, row.id));
@@ -134,7 +134,7 @@ export async function rotateWebhookSecret(ctx: ServiceContext, id: string, input
   requireScope(ctx.actor, "write:webhooks");
   const teamId = requireTeam(ctx.actor);
   const row = await findEndpoint(ctx, teamId, id);
-  await ctx.authorize(teamId);
+  await ctx.authorize(teamId, { operation: "rotate_webhook_secret", params: { id }, input });
   const now = Date.now();
   const grace = input.expire_old_in_seconds ?? MAX_OLD_SECRET_SECONDS;
   const oldExpiresAt = grace > 0 ? Math.floor((now + grace * 1000) / 1000) * 1000 : null;
@@ -157,7 +157,7 @@ export async function sendTestEvent(ctx: ServiceContext, id: string) {
   requireScope(ctx.actor, "write:webhooks");
   const teamId = requireTeam(ctx.actor);
   const row = await findEndpoint(ctx, teamId, id);
-  await ctx.authorize(teamId);
+  await ctx.authorize(teamId, { operation: "send_webhook_test_event", params: { id } });
   if (row.status !== "enabled") throw new ApiError("webhook_disabled", "This webhook endpoint is disabled: a test event would not be delivered. Enable it first.");
   const event = newEvent(teamId, "webhook.test", { webhook_id: row.id, message: "A test event from Vauchflow." }, { endpointId: row.id });
   await ctx.env.DB.batch(eventStatements(ctx.env.DB, [event]));

@@ -7,6 +7,7 @@ import { EXECUTION_STALE_MS } from "../../src/services/approval-sweeps";
 import { addMember, call, createAgentKey, createKey, newTeam, sleep } from "../helpers/api";
 import { fullAuditLog } from "../helpers/guarantees";
 import { expectApiError } from "../helpers/security";
+import { createEndpoint } from "../helpers/webhooks";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
 const CONTEXT = "agent=claude;client=claude-desktop@1.2.0;prompt_fp=0a1b2c3d;conv=c-42";
@@ -276,6 +277,37 @@ describe("approval policy", () => {
     expect(held.status).toBe(202);
     expect(Date.parse(held.body.expires_at) - Date.now()).toBeLessThanOrEqual(120_000);
     expect((await call("POST", "/v1/campaigns", { token: agent.key, body: campaignBody() })).status).toBe(201);
+  });
+
+  it("lists the webhook operations with their defaults: changing an endpoint or its secret waits, a test event or a retry runs", async () => {
+    const team = await newTeam();
+    const policy = await call("GET", "/v1/approval-policy", { token: team.admin.key });
+    expect(policy.body.rules).toMatchObject({
+      create_webhook: "approve",
+      update_webhook: "approve",
+      delete_webhook: "approve",
+      rotate_webhook_secret: "approve",
+      send_webhook_test_event: "execute",
+      retry_webhook_delivery: "execute",
+    });
+    const changed = await call("PUT", "/v1/approval-policy", { token: team.admin.key, body: { rules: { update_webhook: "execute", retry_webhook_delivery: "approve" } } });
+    expect(changed.body.rules).toMatchObject({ update_webhook: "execute", retry_webhook_delivery: "approve", rotate_webhook_secret: "approve" });
+  });
+
+  it("a policy stored before an operation existed gives that operation its default", async () => {
+    const team = await newTeam();
+    // As written before the webhook update, rotation, test and retry rules were added: the older keys only.
+    const older = { create_voucher: "approve", create_webhook: "execute", delete_webhook: "approve", redeem_voucher: "execute" };
+    await env.DB.prepare("INSERT INTO approval_policies (team_id, rules, ttl_seconds, updated_at, updated_by) VALUES (?, ?, 600, ?, ?)")
+      .bind(team.owner.teamId, JSON.stringify(older), Date.now(), team.owner.userId)
+      .run();
+    const policy = await call("GET", "/v1/approval-policy", { token: team.admin.key });
+    expect(policy.body).toMatchObject({ ttl_seconds: 600, rules: { ...older, update_webhook: "approve", rotate_webhook_secret: "approve", send_webhook_test_event: "execute" } });
+    const endpoint = await createEndpoint(team.admin.key);
+    const agent = await agentOf(team, ["write:webhooks"]);
+    const held = await call("PATCH", `/v1/webhooks/${endpoint.id}`, { token: agent.key, body: { description: "Later" } });
+    expect(held.status, JSON.stringify(held.body)).toBe(202);
+    expect(held.body.status).toBe("pending_approval");
   });
 
   it("only owners, admins and admin keys change it; unknown operations and out-of-range TTLs are 400", async () => {

@@ -10,7 +10,7 @@ const get = defineRoute({
   tags: ["Agent approvals"],
   summary: "The team's approval policy for agent keys",
   description:
-    "A secret key with `read:approvals`, or any team member. For each write an agent key can make: `execute` (runs at once) or `approve` (held for a human, answered 202 with an approval). Defaults (API.md §8): single voucher create, validate, redeem, rollback and customer create run; bulk creation, campaign create/update/pause, webhook create/delete and customer delete wait; any call creating more than 100 codes always waits. Secret keys and users never wait.",
+    "A secret key with `read:approvals`, or any team member. For each write an agent key can make: `execute` (runs at once) or `approve` (held for a human, answered 202 with an approval). Defaults (API.md §8): single voucher create, validate, redeem, rollback and customer create run; bulk creation, campaign create/update/pause, webhook create/update/delete and secret rotation, and customer delete wait (a webhook test event or delivery retry runs); any call creating more than 100 codes always waits. Secret keys and users never wait.",
   security: BEARER,
   responses: { 200: jsonContent(ApprovalPolicy, "The policy, defaults filled in"), ...errorResponses([]) },
 });

@@ -16,7 +16,7 @@ export const Approval = z
     id: z.string(),
     object: z.literal("agent_approval"),
     status: z.enum(STATUSES),
-    operation: z.enum(AGENT_OPERATIONS).openapi({ description: "The agent write this request is (its MCP tool has the same name)." }),
+    operation: z.enum(AGENT_OPERATIONS).openapi({ description: "The agent write this request is (its MCP tool, where there is one, has the same name)." }),
     method: z.string(),
     path: z.string(),
     body: z.unknown().openapi({ description: "The body as the agent sent it." }),

@@ -10,7 +10,7 @@ const route = defineRoute({
   tags: ["Webhooks"],
   summary: "Update a webhook endpoint",
   description:
-    "Needs `write:webhooks`. Only `url`, `events`, `description` and `status`; other fields → 422 `unsupported_field`. `status: enabled` re-enables a disabled endpoint (clearing `disabled_reason` and its failure record); events that happened while it was disabled are not sent.",
+    "Needs `write:webhooks`. Only `url`, `events`, `description` and `status`; other fields → 422 `unsupported_field`. `status: enabled` re-enables a disabled endpoint (clearing `disabled_reason` and its failure record); events that happened while it was disabled are not sent. Agent keys: held for approval by the default policy (`update_webhook`): the answer is 202 with an approval, and nothing changes until a human approves.",
   security: BEARER,
   request: { params: WebhookParams, ...jsonBody(PatchWebhookBody) },
   responses: { 200: jsonContent(WebhookEndpoint, "The updated endpoint"), ...errorResponses(["not_found", "unsupported_field", "webhook_url_not_allowed"]) },
