@@ -13,7 +13,7 @@ import { page } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { enqueueAuditEntries } from "../queues/audit";
 import { keyActorOf, requireKeyType, requireScope, requireTeam } from "./access";
-import { OPERATIONS } from "./operations";
+import { keptResult, OPERATIONS } from "./operations";
 import { teamPolicy } from "./approval-policies";
 import { expireApprovals } from "./approval-sweeps";
 import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
@@ -176,7 +176,10 @@ export async function approveApproval(ctx: ServiceContext, id: string) {
   await ctx.authorize(teamId);
   // One of any number of concurrent approves wins this update; the others are told it is decided.
   const row = (await claim(ctx, teamId, id, "approved", null)) ?? (await refuseDecision(ctx, teamId, id));
-  const result = await execute(ctx, row);
+  const shown = await execute(ctx, row);
+  // What is kept (and read by the agent, and sent in the event) goes without what the result shows once: the
+  // decider's answer below is the only place a created or rotated webhook secret appears.
+  const result = { status: shown.status, body: keptResult(OPERATIONS[row.operation as AgentOperation], shown.body) };
   const done: ApprovalRow = { ...row, status: result.status < 400 ? "executed" : "failed", executionResult: result };
   // agent.action.executed says the request was run, whatever it answered: data.status is executed or failed.
   const event = newEvent(teamId, "agent.action.executed", renderApproval(done));
@@ -186,7 +189,7 @@ export async function approveApproval(ctx: ServiceContext, id: string) {
     statementOf(ctx.env.DB, database(ctx.env.DB).update(t).set({ status: done.status, executionResult: result }).where(eq(t.id, row.id))),
   ]);
   dispatchAfterResponse(ctx, [event]);
-  return renderApproval(done);
+  return renderApproval({ ...done, executionResult: shown });
 }
 
 /** Runs the held request once, as the agent key as it is now: its scopes, its rate limit, revoked or not. */

@@ -15,7 +15,20 @@ import { retryDelivery } from "./webhook-deliveries";
 import { createWebhook, type CreateWebhookInput, deleteWebhook, patchWebhook, rotateWebhookSecret, sendTestEvent } from "./webhooks";
 
 type Run = (ctx: ServiceContext, params: Record<string, string>, input: never) => Promise<unknown>;
-export type Operation = { status: number; run: Run };
+/**
+ * `shownOnce`: fields of the result (a webhook's signing secret) that only the caller may see, once. Run from an
+ * approval, the decider's approve answer shows them and nothing keeps them: the stored result (read by the agent,
+ * sent in agent.action.executed) goes without them, as REST shows a secret once and never lists it.
+ */
+export type Operation = { status: number; run: Run; shownOnce?: readonly string[] };
+
+/** The result as it may be kept and shown again: without the fields shown once. */
+export function keptResult(operation: Operation | undefined, body: unknown): unknown {
+  if (!operation?.shownOnce || body === null || typeof body !== "object") return body;
+  const kept: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of operation.shownOnce) delete kept[field];
+  return kept;
+}
 
 const param = (params: Record<string, string>, name: string) => params[name] ?? "";
 
@@ -37,30 +50,13 @@ export const OPERATIONS: Partial<Record<AgentOperation, Operation>> = {
   pause_campaign: { status: 200, run: (ctx, p, input: { paused: boolean }) => pauseCampaign(ctx, param(p, "id"), input.paused) },
   delete_customer: { status: 204, run: async (ctx, p) => (await eraseCustomer(ctx, param(p, "id")), null) },
   create_customer: { status: 201, run: (ctx, _p, input: { id: string; metadata?: Record<string, string> }) => createCustomer(ctx, input) },
-  // Run from an approval, the result is kept in D1 and shown on every read: the secret must not be in it. The
-  // endpoint is made with one all the same; whoever needs it rotates it (POST /v1/webhooks/{id}/rotate-secret).
-  // A direct call (an MCP tool) shows it once, as REST does.
-  create_webhook: {
-    status: 201,
-    run: async (ctx, _p, input: CreateWebhookInput) => {
-      const created = await createWebhook(ctx, input);
-      if (!ctx.approval) return created;
-      const { secret: _shownOnce, ...endpoint } = created;
-      return endpoint;
-    },
-  },
+  create_webhook: { status: 201, run: (ctx, _p, input: CreateWebhookInput) => createWebhook(ctx, input), shownOnce: ["secret"] },
   update_webhook: { status: 200, run: (ctx, p, input: Record<string, unknown>) => patchWebhook(ctx, param(p, "id"), input) },
   delete_webhook: { status: 204, run: async (ctx, p) => (await deleteWebhook(ctx, param(p, "id")), null) },
-  // As with create_webhook: run from an approval, the new secret would be kept in the result, readable by the
-  // agent and sent in agent.action.executed events, so it is left out; the rotation happens all the same.
   rotate_webhook_secret: {
     status: 200,
-    run: async (ctx, p, input: { expire_old_in_seconds?: number }) => {
-      const rotated = await rotateWebhookSecret(ctx, param(p, "id"), input ?? {});
-      if (!ctx.approval) return rotated;
-      const { secret: _shownOnce, ...rest } = rotated;
-      return rest;
-    },
+    run: (ctx, p, input: { expire_old_in_seconds?: number }) => rotateWebhookSecret(ctx, param(p, "id"), input ?? {}),
+    shownOnce: ["secret"],
   },
   send_webhook_test_event: { status: 202, run: (ctx, p) => sendTestEvent(ctx, param(p, "id")) },
   retry_webhook_delivery: { status: 202, run: (ctx, p) => retryDelivery(ctx, param(p, "id"), param(p, "delivery_id")) },

@@ -1,5 +1,6 @@
 // The webhook tools of API.md §8: create_webhook and delete_webhook over the same verbs as /v1/webhooks, held for
 // a human when an agent key calls them under the default policy.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createAgentKey, createKey, newTeam } from "../helpers/api";
 import { hookPath, hookUrl } from "../helpers/webhooks";
@@ -35,6 +36,13 @@ describe("webhook tools", () => {
     expect((await call("GET", "/v1/webhooks", { token: admin.key })).body.data).toEqual([]);
     const approved = await call("POST", `/v1/agent-approvals/${held.body.approval_id}/approve`, { token: admin.key });
     expect(approved.body).toMatchObject({ status: "executed", operation: "create_webhook", execution_result: { status: 201 } });
+    // The approver is shown the signing secret once; what is kept, and what the agent reads, has none.
+    const secret = approved.body.execution_result.body.secret as string;
+    expect(secret).toMatch(/^whsec_/);
+    const read = await call("GET", `/v1/agent-approvals/${held.body.approval_id}`, { token: admin.key });
+    expect(read.body.execution_result.status).toBe(201);
+    const kept = await env.DB.prepare("SELECT execution_result FROM agent_approvals WHERE id = ?").bind(held.body.approval_id).first<{ execution_result: string }>();
+    for (const text of [JSON.stringify(read.body), kept!.execution_result]) expect(text).not.toContain(secret);
     expect((await call("GET", "/v1/webhooks", { token: admin.key })).body.data).toHaveLength(1);
     await client.close();
   });

@@ -61,7 +61,7 @@ describe("an agent's webhook writes", () => {
     expect(run).toMatchObject({ method: "PATCH", path: `/v1/webhooks/${endpoint.id}`, status: 200, decided_by: team.admin.id });
   });
 
-  it("rotate-secret waits; approved, the secret rotates, and the new one is in no result the agent or an event can read", async () => {
+  it("rotate-secret waits; approved, the secret rotates, the approver is shown it once, and it is in no result the agent or an event can read", async () => {
     const team = await newTeam();
     const endpoint = await createEndpoint(team.admin.key);
     const agent = await agentOf(team);
@@ -73,16 +73,19 @@ describe("an agent's webhook writes", () => {
 
     const approved = await approve(team, held.body.approval_id);
     expect(approved.body).toMatchObject({ status: "executed", operation: "rotate_webhook_secret", execution_result: { status: 200, body: { old_secret_expires_at: expect.any(String) } } });
-    expect(approved.body.execution_result.body.secret).toBeUndefined();
     const secrets = await secretsOf(endpoint.id);
     expect(secrets.current).toMatch(/^whsec_/);
+    // The approver's answer is the one place it appears: the receiver can be given the secret that now signs.
+    expect(approved.body.execution_result.body.secret).toBe(secrets.current);
     expect(secrets.current).not.toBe(endpoint.secret);
     expect(secrets.previous).toBe(endpoint.secret);
 
     const asAgent = await call("GET", `/v1/agent-approvals/${held.body.approval_id}`, { token: agent.key });
     const kept = await env.DB.prepare("SELECT execution_result FROM agent_approvals WHERE id = ?").bind(held.body.approval_id).first<{ execution_result: string }>();
     const events = JSON.stringify(await teamEvents(team.owner.teamId));
-    for (const text of [JSON.stringify(asAgent.body), kept!.execution_result, events]) expect(text).not.toContain(secrets.current!.slice(6));
+    const asOperator = await call("GET", `/v1/agent-approvals/${held.body.approval_id}`, { token: team.admin.key });
+    expect(asOperator.body.execution_result).toMatchObject({ status: 200, body: { old_secret_expires_at: expect.any(String) } });
+    for (const text of [JSON.stringify(asAgent.body), JSON.stringify(asOperator.body), kept!.execution_result, events]) expect(text).not.toContain(secrets.current!.slice(6));
   });
 
   it("a test event and a retry of a dead delivery run at once", async () => {
