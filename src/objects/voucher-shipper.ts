@@ -1,10 +1,13 @@
 // When a voucher object's outbox ships to the ledger queue. A change ships at once if the object's last send is a
 // second old, else a second after it: a quiet voucher sends each change straight away, a busy one sends once a
 // second whatever its rate. What a send leaves to write (the deletion of its entries) goes with the next change's
-// commit; a second without change writes it on its own.
-// The object's alarm is the safety net: set with the first waiting entry, it ships whatever an object reset left
-// behind and paces the retries (with backoff) while sends fail; it is deleted once nothing waits, so a quiet
-// voucher's object is not woken up for nothing.
+// commit, or, if none comes first, with the safety alarm's wake: a redemption on a voucher that sees one every few
+// seconds costs one commit (its own), not three (its own, the deletion's, the alarm's removal). An entry sent but
+// not yet deleted when the object is reset is sent again, which the consumer's idempotent writes absorb.
+// The object's alarm is the safety net: set with the first waiting entry (and kept, not re-set, by the changes
+// that follow until it fires), it ships whatever an object reset left behind, writes what sends left to write, and
+// paces the retries (with backoff) while sends fail. Once it has fired and nothing waits, it is not set again until
+// the next change, so a quiet voucher's object wakes once after its last change, not every 30 s.
 import type { LedgerEntry, LedgerMessage } from "../domain/ledger";
 import type { Outbox } from "./voucher-outbox";
 
@@ -25,8 +28,6 @@ export type ShipperHooks = {
   queue: () => Queue<LedgerMessage>;
   voucher: () => Identity | null;
   derived: () => Derived;
-  /** Whether the alarm has other work (campaign releases, held reservations): then it stays set. */
-  alarmNeeded: () => boolean;
   /** When other work needs the alarm by (a reservation's expiry): the shipper never sets it later than that. */
   earliestAlarm: () => number | null;
   /** Writes what accepted sends left to write (call inside a transaction); whether there is any. */
@@ -82,8 +83,9 @@ export class OutboxShipper {
   }
 
   /**
-   * Ships what waits, then looks again a second later; with nothing left to send, writes what the sends left
-   * unwritten, lets the alarm go, and stops. One tick at a time. Never throws.
+   * Ships what waits, then looks again a second later; with nothing left to send and no alarm set (it has just
+   * fired, or only validation counts were sent), writes what the sends left unwritten, and stops. One tick at a
+   * time. Never throws.
    */
   tick(): Promise<void> {
     this.running ??= this.run().finally(() => {
@@ -99,13 +101,9 @@ export class OutboxShipper {
     this.lastTickAt = Date.now();
     const shipped = await this.ship();
     if (shipped === "sent") this.scheduleTick();
-    if (shipped !== "idle") return;
+    // While the safety alarm is set, the deletions wait for the next change's commit or for the alarm's wake.
+    if (shipped !== "idle" || this.alarmArmed) return;
     if (this.hooks.unwritten()) this.ctx.storage.transactionSync(() => this.hooks.writeSent());
-    if (this.alarmArmed && this.failures === 0 && !this.hooks.alarmNeeded()) {
-      // Unset before deleting: a change from now on sets the alarm again, after this deletion.
-      this.alarmArmed = false;
-      await this.ctx.storage.deleteAlarm();
-    }
   }
 
   private scheduleTick() {

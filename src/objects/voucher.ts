@@ -88,7 +88,6 @@ export class VoucherObject extends DurableObject<Env> {
       queue: () => this.env.LEDGER_QUEUE,
       voucher: () => this.load()?.definition ?? null,
       derived: () => this.derivedEntries(),
-      alarmNeeded: () => this.releases.owed || this.reservations.anyHeld,
       earliestAlarm: () => this.reservations.nextExpiry(),
       unwritten: () => this.outbox.deletionsPending,
       writeSent: () => this.outbox.writeDeletions(),

@@ -59,7 +59,7 @@ export const outboxSize = (stub: DurableObjectStub<VoucherObject>) =>
 
 /**
  * Waits (about 5 s at most) until the object's outbox table is empty: its entries sent, accepted, and their
- * deletion written (with the next change, or a second after the last send). Runs the alarm if one is set.
+ * deletion written (with the next change, or when the safety alarm fires). Runs the alarm if one is set.
  * Returns the rows left.
  */
 export async function emptiedOutbox(stub: DurableObjectStub<VoucherObject>): Promise<number> {

@@ -138,6 +138,41 @@ describe("the ledger stream", () => {
     expect(listed).toEqual({ n: 100 });
   });
 
+  it("a quiet voucher's redemption is one commit: its sent entry is deleted by the next change's commit or by the safety alarm, not by a commit of its own", async () => {
+    const { teamId, token } = await team();
+    const voucher = await createVoucher(token, { discount: { type: "amount", amount_off: 100 }, currency: "EUR" });
+    const stub = voucherObject(teamId, voucher.code);
+    const sent: Sent = { messages: [], refused: 0, sends: 0 };
+    await standInQueue(stub, sent);
+    type Shipping = { shipper: { tick(): Promise<void> } };
+    const tick = () => runInDurableObject(stub, (instance) => (instance as unknown as Shipping).shipper.tick());
+    const carried = (id: string) => sent.messages.some((m) => m.entries.some((e) => e.kind === "redemption" && e.redemption.id === id));
+    const waiting = () =>
+      runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ entry: string }>("SELECT entry FROM outbox ORDER BY seq").toArray().map((r) => (JSON.parse(r.entry) as { redemption: { id: string } }).redemption.id));
+
+    const first = await redeem(token, voucher.code, { order: order() });
+    expect(first.status).toBe(201);
+    for (let i = 0; i < 100 && !carried(first.body.id); i++) await tick();
+    expect(carried(first.body.id)).toBe(true);
+    // Sent and accepted; the ticks that find nothing more to send write nothing: the deletion waits, the alarm stays.
+    await tick();
+    await tick();
+    expect(await waiting()).toEqual([first.body.id]);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+
+    // The next redemption's own commit deletes it.
+    const second = await redeem(token, voucher.code, { order: order() });
+    expect(second.status).toBe(201);
+    expect(await waiting()).toEqual([second.body.id]);
+    for (let i = 0; i < 100 && !carried(second.body.id); i++) await tick();
+
+    // With no change coming, the safety alarm's wake writes the deletion, and is not set again.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await waiting()).toEqual([]);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBeNull();
+    expect(sent.refused).toBe(0);
+  });
+
   it("validations are counted in the object, shipped as hourly totals, and summed into voucher_validations; repeats add nothing", async () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
     const { teamId, token } = await team();
