@@ -36,8 +36,8 @@ describe("GET /v1/analytics/overview", () => {
       validations: { count: 4, valid: 3, invalid: 1 },
       redemption_rate: 0.6667,
     });
-    // A redelivered stream changes nothing: read again after more flushes.
-    const again = await flushedRead(objects, () => overview(admin.key), () => false);
+    // A redelivered stream changes nothing: read again after more flushes (for a few seconds).
+    const again = await flushedRead(objects, () => overview(admin.key), () => false, { timeoutMs: 5_000 });
     expect(again.body.redemptions).toEqual(res.body.redemptions);
     expect(again.body.discount_total).toBe(500);
     // A window before any of it is empty.
