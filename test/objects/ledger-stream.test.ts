@@ -9,8 +9,9 @@ import { Outbox } from "../../src/objects/voucher-outbox";
 import { VoucherStorage } from "../../src/objects/voucher-storage";
 import { HOUR_MS } from "../../src/objects/voucher-validations";
 import type { VoucherObject } from "../../src/objects/voucher";
-import { createKey, newTeam, sleep } from "../helpers/api";
+import { createKey, newTeam } from "../helpers/api";
 import { countingD1, deliver, emptiedOutbox, LEDGER, outboxSize, type Sent, standInQueue, unavailableD1, withEnv } from "../helpers/ledger";
+import { pollUntil } from "../helpers/poll";
 import { createVoucher, order, redeem, rollback, validate, voucherObject } from "../helpers/vouchers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -43,13 +44,13 @@ function shuffled<T>(items: T[]): T[] {
  */
 async function shippedCount(stub: DurableObjectStub<VoucherObject>, sent: Sent, validations: number) {
   const last = () => sent.messages.flatMap((m) => m.entries).filter((e) => e.kind === "validation_count").at(-1);
-  for (let i = 0; i < 100; i++) {
-    await runInDurableObject(stub, (instance) => instance.alarm());
-    const entry = last();
-    if (entry?.kind === "validation_count" && entry.validations >= validations) return entry;
-    await sleep(50);
-  }
-  return last();
+  return pollUntil(
+    async () => {
+      await runInDurableObject(stub, (instance) => instance.alarm());
+      return last();
+    },
+    (entry) => entry?.kind === "validation_count" && entry.validations >= validations,
+  );
 }
 
 describe("the ledger stream", () => {

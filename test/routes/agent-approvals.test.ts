@@ -4,8 +4,9 @@ import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { EXECUTION_STALE_MS } from "../../src/services/approval-sweeps";
-import { addMember, call, createAgentKey, createKey, newTeam, sleep } from "../helpers/api";
+import { addMember, call, createAgentKey, createKey, newTeam } from "../helpers/api";
 import { fullAuditLog } from "../helpers/guarantees";
+import { pollUntil } from "../helpers/poll";
 import { expectApiError } from "../helpers/security";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
@@ -84,11 +85,10 @@ describe("agent approvals: the lifecycle", () => {
     expectApiError(await reject(team.admin.key, approvalId), 409, "approval_not_pending");
 
     // The agent's log shows the held request (202) and the run, which names the approval and the approver.
-    let run;
-    for (let i = 0; i < 100 && !run; i++) {
-      run = (await fullAuditLog(team.admin.key, agent.id)).find((e) => (e as { approval_id?: string }).approval_id === approvalId);
-      if (!run) await sleep(50);
-    }
+    const run = await pollUntil(
+      async () => (await fullAuditLog(team.admin.key, agent.id)).find((e) => (e as { approval_id?: string }).approval_id === approvalId),
+      (entry) => entry !== undefined,
+    );
     expect(run).toMatchObject({ method: "POST", path: "/v1/campaigns", status: 201, approval_id: approvalId, decided_by: team.admin.id, agent_context: { agent: "claude" } });
   });
 
