@@ -30,3 +30,14 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
     await pause(intervalMs);
   }
 }
+
+/**
+ * Waits, if need be, until the clock is at least `marginMs` away from the next whole hour, so that work bucketed by
+ * the hour (validation counts, analytics series) done within `marginMs` from now falls in one hour. Returns at once
+ * except in the last `marginMs` of an hour.
+ */
+export async function clearOfHourBoundary(marginMs = 30_000): Promise<void> {
+  const HOUR = 3_600_000;
+  const left = HOUR - (Date.now() % HOUR);
+  if (left < marginMs) await pause(left + 50);
+}

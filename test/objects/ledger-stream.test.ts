@@ -11,7 +11,7 @@ import { HOUR_MS } from "../../src/objects/voucher-validations";
 import type { VoucherObject } from "../../src/objects/voucher";
 import { createKey, newTeam } from "../helpers/api";
 import { countingD1, deliver, emptiedOutbox, LEDGER, outboxSize, type Sent, standInQueue, unavailableD1, withEnv } from "../helpers/ledger";
-import { pollUntil } from "../helpers/poll";
+import { clearOfHourBoundary, pollUntil } from "../helpers/poll";
 import { createVoucher, order, redeem, rollback, validate, voucherObject } from "../helpers/vouchers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -141,6 +141,8 @@ describe("the ledger stream", () => {
 
   it("validations are counted in the object, shipped as hourly totals, and summed into voucher_validations; repeats add nothing", async () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
+    // Every validation below falls in one hour, even on a slow machine.
+    await clearOfHourBoundary();
     const { teamId, token } = await team();
     const voucher = await createVoucher(token, { discount: { type: "percent", percent_off: 10 }, rules: { min_order_amount: 2000 } });
     const stub = voucherObject(teamId, voucher.code);
