@@ -28,8 +28,10 @@ export default defineConfig(async () => {
             setupFiles: ["./test/helpers/setup.ts"],
             // A real HTTP receiver on 127.0.0.1 for the webhook tests (runs in Node; its address is provided to tests).
             globalSetup: ["./test/helpers/webhook-receiver.ts"],
-            testTimeout: 30_000,
-            hookTimeout: 30_000,
+            // Room for a test's waits on queues and alarms (each bounded by test/helpers/poll.ts) on a loaded 2-core
+            // CI machine; heavier tests set their own.
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
           },
         },
         {

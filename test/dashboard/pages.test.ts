@@ -1,7 +1,8 @@
 // The dashboard's sections against the API they stand for: what a page shows, and that its forms change what the
 // REST routes would (same services, same role rules).
 import { describe, expect, it } from "vitest";
-import { addMember, call, newTeam, sleep } from "../helpers/api";
+import { addMember, call, newTeam } from "../helpers/api";
+import { pollUntil } from "../helpers/poll";
 import { createVoucher, flushVoucher, order, redeemOk, uniqueCode } from "../helpers/vouchers";
 import { hookPath, hookUrl } from "../helpers/webhooks";
 import { Browser, csrfOf } from "./browser";
@@ -78,11 +79,7 @@ describe("dashboard sections", () => {
     expect((await call("GET", "/v1/customers/cus-audited", { token: key.body.key })).status).toBe(401);
     expect((await call("GET", "/v1/customers/cus-audited", { token: secret })).status).toBe(200);
 
-    let audit = await browser.get(`/dashboard/${owner.teamId}/keys/${key.body.id}/audit`);
-    for (let i = 0; i < 100 && !audit.html.includes("/v1/customers"); i++) {
-      await sleep(100);
-      audit = await browser.get(`/dashboard/${owner.teamId}/keys/${key.body.id}/audit`);
-    }
+    const audit = await pollUntil(() => browser.get(`/dashboard/${owner.teamId}/keys/${key.body.id}/audit`), (page) => page.html.includes("/v1/customers"), { intervalMs: 100 });
     expect(audit.html).toContain("POST /v1/customers");
     expect(audit.html).toContain(made.headers.get("Request-Id")!);
   });
@@ -99,11 +96,7 @@ describe("dashboard sections", () => {
     expect(page.html).not.toContain("whsec_");
     const sent = await browser.post(`/dashboard/${owner.teamId}/webhooks/${id}/test`, {}, { csrf: csrfOf(page) });
     expect(sent.location).toBe(`/dashboard/${owner.teamId}/webhooks/${id}?notice=webhook_test_sent`);
-    let deliveries = await browser.get(`/dashboard/${owner.teamId}/webhooks/${id}`);
-    for (let i = 0; i < 100 && !deliveries.html.includes("webhook.test"); i++) {
-      await sleep(100);
-      deliveries = await browser.get(`/dashboard/${owner.teamId}/webhooks/${id}`);
-    }
+    const deliveries = await pollUntil(() => browser.get(`/dashboard/${owner.teamId}/webhooks/${id}`), (page) => page.html.includes("webhook.test"), { intervalMs: 100 });
     expect(deliveries.html).toContain("<code>webhook.test</code>");
   });
 });

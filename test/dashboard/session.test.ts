@@ -2,7 +2,8 @@
 // membership, and sign-out ending the session.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addMember, call, newTeam, signUp, sleep } from "../helpers/api";
+import { addMember, call, newTeam, signUp } from "../helpers/api";
+import { pollUntil } from "../helpers/poll";
 import { Browser, csrfOf } from "./browser";
 
 async function signedIn() {
@@ -103,11 +104,11 @@ describe("dashboard forms", () => {
     const res = await browser.post(`/dashboard/${owner.teamId}/campaigns`, { name: "Audited", discount_type: "percent", discount_value: "5" }, { csrf: csrfOf(list) });
     expect(res.status).toBe(303);
     const requestId = res.headers.get("Request-Id");
-    let row: Record<string, unknown> | null = null;
-    for (let i = 0; i < 100 && !row; i++) {
-      row = await env.DB.prepare("SELECT team_id, credential_id, method, path, status FROM audit_log WHERE request_id = ?").bind(requestId).first();
-      if (!row) await sleep(100);
-    }
+    const row = await pollUntil(
+      () => env.DB.prepare("SELECT team_id, credential_id, method, path, status FROM audit_log WHERE request_id = ?").bind(requestId).first(),
+      (found) => found !== null,
+      { intervalMs: 100 },
+    );
     expect(row).toEqual({ team_id: owner.teamId, credential_id: owner.userId, method: "POST", path: `/dashboard/${owner.teamId}/campaigns`, status: 303 });
   });
 

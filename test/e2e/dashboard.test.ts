@@ -4,6 +4,10 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Api, apiAt, launchChromium, screenshot, startWorker } from "./browser.ts";
 import { serveStorefront } from "./storefront-server.ts";
+import { pollUntil } from "../helpers/poll.ts";
+
+/** What the browser waits for passes through queues and a local workerd on a possibly loaded machine: be patient. */
+const PATIENCE_MS = 60_000;
 
 let worker: Awaited<ReturnType<typeof startWorker>>;
 let browser: Browser;
@@ -25,6 +29,7 @@ afterAll(async () => {
 
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(PATIENCE_MS);
   contexts.push(context);
   return context.newPage();
 }
@@ -75,7 +80,7 @@ describe("dashboard", () => {
     expect(voucher.status).toBe(201);
     const redeemed = await api("POST", "/v1/vouchers/SPRING-E2E/redeem", { token: secret, body: { customer_id: "cus-1", order: { id: "ord-1", amount: 10000, currency: "EUR" } } });
     expect(redeemed.status).toBe(201);
-    await page.waitForFunction(() => document.querySelector('[data-stat="redemptions_count"]')?.textContent === "1", null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('[data-stat="redemptions_count"]')?.textContent === "1", null, { timeout: PATIENCE_MS });
     expect(await page.locator('[data-stat="discount_total"]').textContent()).toBe("20.00 EUR");
     expect(await page.locator('[data-stat="vouchers_count"]').textContent()).toBe("1");
     // The same document: the script updated it in place.
@@ -92,10 +97,7 @@ describe("dashboard", () => {
     // The voucher's page lists the redemption once the ledger has reached D1 (a moment after the checkout path).
     await page.goto(`${page.url().replace(/\/campaigns\/.*$/, "")}/vouchers?code=SPRING`);
     await page.getByRole("link", { name: "SPRING-E2E" }).click();
-    for (let i = 0; i < 40 && !(await page.getByText("ord-1").count()); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await page.reload();
-    }
+    await pollUntil(() => page.getByText("ord-1").count(), (n) => n > 0, { timeoutMs: PATIENCE_MS, intervalMs: 500, between: () => page.reload() });
     expect(await page.getByRole("cell", { name: "ord-1" }).count()).toBe(1);
     await screenshot(page, "05-voucher-history");
   });
@@ -207,7 +209,7 @@ describe("/docs", () => {
       if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
     });
     await page.goto(`${worker.url}/docs`);
-    await page.getByText("Vauchflow API", { exact: true }).first().waitFor({ timeout: 60_000 });
+    await page.getByText("Vauchflow API", { exact: true }).first().waitFor({ timeout: PATIENCE_MS });
     await page.getByText("Liveness check").first().waitFor();
     await page.getByText("Vouchers", { exact: true }).first().click();
     await page.getByText("Validate a code for an order").first().waitFor();

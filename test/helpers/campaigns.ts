@@ -1,7 +1,8 @@
 // Small helpers for the campaign, budget and bulk tests: create a campaign and its vouchers, read its stats,
 // and wait for a bulk job with a bounded loop.
 import { expect } from "vitest";
-import { call, sleep } from "./api";
+import { call } from "./api";
+import { pollUntil } from "./poll";
 
 /** Creates a campaign (default: 10% off, no limits) and fails the test unless it answers 201. */
 export async function createCampaign(token: string, body: Record<string, unknown> = {}) {
@@ -37,14 +38,16 @@ export async function campaignStats(token: string, campaignId: string) {
   };
 }
 
-/** Polls GET /v1/jobs/{id} until the job is completed or failed (bounded: about 60 s), and returns the last answer. */
-export async function waitForJob(token: string, jobId: string) {
-  let job = (await call("GET", `/v1/jobs/${jobId}`, { token })).body;
-  for (let i = 0; i < 300 && job.status !== "completed" && job.status !== "failed"; i++) {
-    await sleep(200);
-    job = (await call("GET", `/v1/jobs/${jobId}`, { token })).body;
-  }
-  return job;
+/**
+ * Polls GET /v1/jobs/{id} until the job is completed or failed (bounded: 45 s, within the suite's test timeout,
+ * since a job of thousands of codes on a loaded machine takes a while), and returns the last answer.
+ */
+export function waitForJob(token: string, jobId: string) {
+  return pollUntil(
+    async () => (await call("GET", `/v1/jobs/${jobId}`, { token })).body,
+    (job) => job.status === "completed" || job.status === "failed",
+    { timeoutMs: 45_000, intervalMs: 200 },
+  );
 }
 
 /** The rows of GET /v1/jobs/{id}/codes: header first, then `code,voucher_id` pairs. */

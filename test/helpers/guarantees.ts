@@ -3,7 +3,8 @@
 // Idempotency-Key is bound to.
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
-import { type Answer, call, sleep } from "./api";
+import { type Answer, call } from "./api";
+import { pollUntil } from "./poll";
 
 export type AuditEntry = {
   at: string;
@@ -35,17 +36,16 @@ export async function fullAuditLog(token: string, keyId: string): Promise<AuditE
 }
 
 /**
- * Polls the key's log until every request id in `requestIds` is there (bounded: about 10 s), then returns the
- * whole log. Entries are written from a queue after the answer, so they appear a moment later.
+ * Polls the key's log until every request id in `requestIds` is there (up to poll.ts's PATIENCE_MS), then returns
+ * the whole log. Entries are written from a queue after the answer, so they appear a moment later.
  */
-export async function waitForAudit(token: string, keyId: string, requestIds: string[], tries = 100): Promise<AuditEntry[]> {
-  let log: AuditEntry[] = [];
-  for (let i = 0; i < tries; i++) {
-    log = await fullAuditLog(token, keyId);
+export async function waitForAudit(token: string, keyId: string, requestIds: string[]): Promise<AuditEntry[]> {
+  const hasAll = (log: AuditEntry[]) => {
     const seen = new Set(log.map((e) => e.request_id));
-    if (requestIds.every((id) => seen.has(id))) return log;
-    await sleep(100);
-  }
+    return requestIds.every((id) => seen.has(id));
+  };
+  const log = await pollUntil(() => fullAuditLog(token, keyId), hasAll, { intervalMs: 100 });
+  if (hasAll(log)) return log;
   const seen = new Set(log.map((e) => e.request_id));
   throw new Error(`audit entries never appeared: ${requestIds.filter((id) => !seen.has(id)).join(", ")} (log: ${JSON.stringify(log)})`);
 }

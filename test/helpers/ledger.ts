@@ -1,6 +1,7 @@
 // Helpers for the ledger stream: a stand-in ledger queue inside a voucher object (to see, refuse or lose its sends)
 // and direct deliveries to the worker's ledger consumer, with failures injected around them.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { pollUntil } from "./poll";
 import { deliverBatch } from "./queues";
 import { vi } from "vitest";
 import worker from "../../src/index";
@@ -58,18 +59,12 @@ export const outboxSize = (stub: DurableObjectStub<VoucherObject>) =>
   runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
 
 /**
- * Waits (about 5 s at most) until the object's outbox table is empty: its entries sent, accepted, and their
- * deletion written (with the next change, or when the safety alarm fires). Runs the alarm if one is set.
+ * Waits (up to poll.ts's PATIENCE_MS) until the object's outbox table is empty: its entries sent, accepted, and
+ * their deletion written (with the next change, or when the safety alarm fires). Runs the alarm between reads.
  * Returns the rows left.
  */
-export async function emptiedOutbox(stub: DurableObjectStub<VoucherObject>): Promise<number> {
-  let left = await outboxSize(stub);
-  for (let i = 0; i < 50 && left > 0; i++) {
-    await runDurableObjectAlarm(stub);
-    await new Promise((r) => setTimeout(r, 100));
-    left = await outboxSize(stub);
-  }
-  return left;
+export function emptiedOutbox(stub: DurableObjectStub<VoucherObject>): Promise<number> {
+  return pollUntil(() => outboxSize(stub), (left) => left === 0, { intervalMs: 100, between: () => runDurableObjectAlarm(stub) });
 }
 
 /** A delivery to the worker's queue handler (./queues.ts). */

@@ -2,7 +2,8 @@
 // object's outbox writes to D1 through the ledger queue (history, listing counts) deterministically.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import { call, sleep } from "./api";
+import { call } from "./api";
+import { type PollOptions, pollUntil } from "./poll";
 
 /** Creates a voucher (default: 10% off) and fails the test unless it answers 201. */
 export async function createVoucher(token: string, body: Record<string, unknown> = {}) {
@@ -38,21 +39,28 @@ export const voucherObject = (teamId: string, code: string) => env.VOUCHERS.get(
 /**
  * Reads until `done` holds, running the voucher objects' pending alarms (which ship their outboxes to the ledger
  * queue, whose consumer writes D1) between tries. A read that throws (say, a 404 for a customer D1 has not yet
- * registered) counts as not done. Bounded: about 5 s, then the last value is returned (or the last error thrown)
- * so the test's own assertion fails with it.
+ * registered) counts as not done. Bounded by `timeoutMs` (default poll.ts's PATIENCE_MS), then the last value is
+ * returned (or the last error thrown) so the test's own assertion fails with it.
  */
-export async function flushedRead<T>(objects: { teamId: string; code: string }[], read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let last: { value: T } | { error: unknown } = { error: new Error("never read") };
-  for (let i = 0; i < 100; i++) {
+export async function flushedRead<T>(
+  objects: { teamId: string; code: string }[],
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  options: Pick<PollOptions, "timeoutMs"> = {},
+): Promise<T> {
+  const attempt = async (): Promise<{ value: T } | { error: unknown }> => {
     try {
-      last = { value: await read() };
-      if (done(last.value)) return last.value;
+      return { value: await read() };
     } catch (error) {
-      last = { error };
+      return { error };
     }
-    for (const o of objects) await runDurableObjectAlarm(voucherObject(o.teamId, o.code));
-    await sleep(50);
-  }
+  };
+  const last = await pollUntil(attempt, (a) => "value" in a && done(a.value), {
+    ...options,
+    between: async () => {
+      for (const o of objects) await runDurableObjectAlarm(voucherObject(o.teamId, o.code));
+    },
+  });
   if ("error" in last) throw last.error;
   return last.value;
 }
@@ -76,17 +84,13 @@ async function heldByD1(teamId: string, code: string): Promise<Held> {
 
 /**
  * Ships the voucher object's outbox now and waits until D1 shows everything the object holds: its change number
- * (the listing copy) and every redemption with its status. Fails after about 5 s, showing both sides.
+ * (the listing copy) and every redemption with its status. Fails at poll.ts's PATIENCE_MS, showing both sides.
  */
 export async function flushVoucher(teamId: string, code: string) {
-  let want: Held | undefined;
-  let have: Held | undefined;
-  for (let i = 0; i < 100; i++) {
+  const sides = async () => {
     await runDurableObjectAlarm(voucherObject(teamId, code));
-    want = await heldByObject(teamId, code);
-    have = await heldByD1(teamId, code);
-    if (JSON.stringify(want) === JSON.stringify(have)) return;
-    await sleep(50);
-  }
+    return { want: await heldByObject(teamId, code), have: await heldByD1(teamId, code) };
+  };
+  const { want, have } = await pollUntil(sides, (s) => JSON.stringify(s.want) === JSON.stringify(s.have));
   expect(have, "D1 after the voucher's outbox shipped").toEqual(want);
 }

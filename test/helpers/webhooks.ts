@@ -4,7 +4,8 @@
 import { env } from "cloudflare:test";
 import { expect, inject } from "vitest";
 import type { Env } from "../../src/env";
-import { call, sleep } from "./api";
+import { call } from "./api";
+import { pollUntil } from "./poll";
 import { deliverBatch } from "./queues";
 import type { PlannedAnswer, ReceivedRequest } from "./webhook-receiver";
 
@@ -25,13 +26,9 @@ export async function received(path: string): Promise<ReceivedRequest[]> {
   return (await res.json()) as ReceivedRequest[];
 }
 
-/** Waits (bounded: about 10 s) until the receiver got at least `count` requests on `path`. */
-export async function waitForRequests(path: string, count = 1, tries = 100): Promise<ReceivedRequest[]> {
-  let got = await received(path);
-  for (let i = 0; i < tries && got.length < count; i++) {
-    await sleep(100);
-    got = await received(path);
-  }
+/** Waits (up to poll.ts's PATIENCE_MS) until the receiver got at least `count` requests on `path`. */
+export async function waitForRequests(path: string, count = 1): Promise<ReceivedRequest[]> {
+  const got = await pollUntil(() => received(path), (list) => list.length >= count, { intervalMs: 100 });
   if (got.length < count) throw new Error(`the receiver got ${got.length} of ${count} requests on ${path}`);
   return got;
 }
@@ -64,14 +61,9 @@ export async function deliveries(token: string, webhookId: string, query = ""): 
   return res.body.data;
 }
 
-/** Polls the endpoint's deliveries until `done` holds (bounded: about 10 s); returns the last list. */
-export async function waitForDeliveries(token: string, webhookId: string, done: (list: DeliveryView[]) => boolean, tries = 100) {
-  let list = await deliveries(token, webhookId);
-  for (let i = 0; i < tries && !done(list); i++) {
-    await sleep(100);
-    list = await deliveries(token, webhookId);
-  }
-  return list;
+/** Polls the endpoint's deliveries until `done` holds (up to poll.ts's PATIENCE_MS); returns the last list. */
+export function waitForDeliveries(token: string, webhookId: string, done: (list: DeliveryView[]) => boolean) {
+  return pollUntil(() => deliveries(token, webhookId), done, { intervalMs: 100 });
 }
 
 const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");

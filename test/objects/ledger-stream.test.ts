@@ -9,8 +9,9 @@ import { Outbox } from "../../src/objects/voucher-outbox";
 import { VoucherStorage } from "../../src/objects/voucher-storage";
 import { HOUR_MS } from "../../src/objects/voucher-validations";
 import type { VoucherObject } from "../../src/objects/voucher";
-import { createKey, newTeam, sleep } from "../helpers/api";
+import { createKey, newTeam } from "../helpers/api";
 import { countingD1, deliver, emptiedOutbox, LEDGER, outboxSize, type Sent, standInQueue, unavailableD1, withEnv } from "../helpers/ledger";
+import { clearOfHourBoundary, pollUntil } from "../helpers/poll";
 import { createVoucher, order, redeem, rollback, validate, voucherObject } from "../helpers/vouchers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -43,13 +44,13 @@ function shuffled<T>(items: T[]): T[] {
  */
 async function shippedCount(stub: DurableObjectStub<VoucherObject>, sent: Sent, validations: number) {
   const last = () => sent.messages.flatMap((m) => m.entries).filter((e) => e.kind === "validation_count").at(-1);
-  for (let i = 0; i < 100; i++) {
-    await runInDurableObject(stub, (instance) => instance.alarm());
-    const entry = last();
-    if (entry?.kind === "validation_count" && entry.validations >= validations) return entry;
-    await sleep(50);
-  }
-  return last();
+  return pollUntil(
+    async () => {
+      await runInDurableObject(stub, (instance) => instance.alarm());
+      return last();
+    },
+    (entry) => entry?.kind === "validation_count" && entry.validations >= validations,
+  );
 }
 
 describe("the ledger stream", () => {
@@ -175,6 +176,8 @@ describe("the ledger stream", () => {
 
   it("validations are counted in the object, shipped as hourly totals, and summed into voucher_validations; repeats add nothing", async () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
+    // Every validation below falls in one hour, even on a slow machine.
+    await clearOfHourBoundary();
     const { teamId, token } = await team();
     const voucher = await createVoucher(token, { discount: { type: "percent", percent_off: 10 }, rules: { min_order_amount: 2000 } });
     const stub = voucherObject(teamId, voucher.code);

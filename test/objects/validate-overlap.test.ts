@@ -9,11 +9,12 @@ import { buildApp } from "../../src/app";
 import { mintKey } from "../../src/lib/api-keys";
 import type { CredentialObject } from "../../src/objects/credential";
 import type { VoucherObject } from "../../src/objects/voucher";
-import { call, createKey, newTeam, sleep } from "../helpers/api";
+import { call, createKey, newTeam } from "../helpers/api";
 import { type Counts, countingEnv } from "../helpers/hops";
 import { sha256Hex } from "../helpers/guarantees";
 import { uniqueOrigin } from "../helpers/security";
 import { createCampaign } from "../helpers/campaigns";
+import { pollUntil } from "../helpers/poll";
 import { createVoucher, uniqueCode, voucherObject } from "../helpers/vouchers";
 
 const credentialObject = (keyId: string) => env.CREDENTIALS.get(env.CREDENTIALS.idFromName(keyId));
@@ -80,16 +81,18 @@ const storedState = (stub: DurableObjectStub<VoucherObject>) =>
  * preview are handed to the object after their keys were accepted (with its next preview, or a second later), and
  * its alarm folds what it counted in memory into storage.
  */
-async function countedValidations(stub: DurableObjectStub<VoucherObject>, atLeast: number): Promise<number> {
-  let counted = 0;
-  for (let i = 0; i < 100; i++) {
-    await runInDurableObject(stub, (instance) => instance.alarm());
-    counted = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT coalesce(sum(validations), 0) AS n FROM validation_counts").one().n);
-    if (counted >= atLeast) return counted;
-    await sleep(50);
-  }
-  return counted;
+function countedValidations(stub: DurableObjectStub<VoucherObject>, atLeast: number): Promise<number> {
+  return pollUntil(
+    async () => {
+      await runInDurableObject(stub, (instance) => instance.alarm());
+      return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT coalesce(sum(validations), 0) AS n FROM validation_counts").one().n);
+    },
+    (counted) => counted >= atLeast,
+  );
 }
+
+/** Waits until the voucher's preview has answered (it must, while the key's object is held). */
+const previewAnswered = (events: string[]) => pollUntil(async () => events.includes("voucher: preview answered"), Boolean, { intervalMs: 10 });
 
 describe("a warm validate overlaps its two object calls", () => {
   it("the voucher's preview starts and answers while the key's object is still authenticating", async () => {
@@ -106,7 +109,7 @@ describe("a warm validate overlaps its two object calls", () => {
     const counts: Counts = { d1: 0, objects: [], queue: 0 };
     const answer = validateCounting(admin.key, code, counts);
     // The key's object cannot answer until released, so a preview can only answer now if it was asked alongside.
-    for (let i = 0; i < 200 && !events.includes("voucher: preview answered"); i++) await sleep(10);
+    await previewAnswered(events);
     expect(events).toEqual(["key: authenticate started", "voucher: preview started", "voucher: preview answered"]);
     release();
     const res = await answer;
@@ -130,7 +133,7 @@ describe("a warm validate overlaps its two object calls", () => {
     await record<VoucherObject>(voucherObject(owner.teamId, code), "preview", events, "voucher: preview");
     const counts: Counts = { d1: 0, objects: [], queue: 0 };
     const answer = validateCounting(pk.key, code, counts, { Origin: origin });
-    for (let i = 0; i < 200 && !events.includes("voucher: preview answered"); i++) await sleep(10);
+    await previewAnswered(events);
     expect(events).toEqual(["key: authenticate started", "voucher: preview started", "voucher: preview answered"]);
     release();
     const res = await answer;

@@ -6,6 +6,7 @@ import { call, newTeam } from "../helpers/api";
 import { createCampaign } from "../helpers/campaigns";
 import { expectApiError } from "../helpers/security";
 import { deliver, LEDGER, type Sent, standInQueue } from "../helpers/ledger";
+import { pollUntil } from "../helpers/poll";
 import { createVoucher, flushedRead, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
 
 const storageText = (stub: DurableObjectStub) =>
@@ -91,7 +92,7 @@ describe("DELETE /v1/customers/{id}", () => {
     const sent: Sent = { messages: [], refused: 0, sends: 0 };
     await standInQueue(stub, sent);
     const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
-    for (let i = 0; i < 50 && sent.messages.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil(async () => sent.messages.length, (n) => n > 0);
     expect(sent.messages.length).toBeGreaterThan(0);
 
     expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
@@ -102,11 +103,7 @@ describe("DELETE /v1/customers/{id}", () => {
     expect(row?.customer_id).toMatch(/^erased_/);
     const registered = await env.DB.prepare("SELECT count(*) AS n FROM customers WHERE team_id = ? AND (id = ? OR id = ?)").bind(owner.teamId, id, row!.customer_id).first<{ n: number }>();
     expect(registered?.n).toBe(0);
-    let text = await storageText(stub);
-    for (let i = 0; i < 50 && text.includes(id); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      text = await storageText(stub);
-    }
+    const text = await pollUntil(() => storageText(stub), (t) => !t.includes(id));
     expect(text).not.toContain(id);
     expectApiError(await call("GET", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
   });

@@ -1,22 +1,20 @@
 // API.md §7 fraud detectors: thresholds per team, alerts listed by /v1/analytics/fraud, and code_enumeration
 // counted in the credential's own object with no extra hop on the checkout path.
 import { describe, expect, it } from "vitest";
-import { addMember, call, createKey, newTeam, sleep } from "../helpers/api";
+import { addMember, call, createKey, newTeam } from "../helpers/api";
+import { pollUntil } from "../helpers/poll";
 import { expectApiError } from "../helpers/security";
 import { createVoucher } from "../helpers/vouchers";
 
 const alerts = (token: string, query = "") => call("GET", `/v1/analytics/fraud${query}`, { token });
 
-async function waitForAlerts(token: string, done: (data: { type: string; subject: string; count: number }[]) => boolean) {
-  let data: { type: string; subject: string; count: number; severity: string }[] = [];
-  for (let i = 0; i < 100; i++) {
+/** Polls the team's alerts until `done` holds (they are raised after the answer); returns the last list. */
+function waitForAlerts(token: string, done: (data: { type: string; subject: string; count: number }[]) => boolean) {
+  return pollUntil(async () => {
     const res = await alerts(token);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    data = res.body.data;
-    if (done(data)) return data;
-    await sleep(50);
-  }
-  return data;
+    return res.body.data as { type: string; subject: string; count: number; severity: string }[];
+  }, done);
 }
 
 describe("fraud settings", () => {
@@ -50,8 +48,7 @@ describe("code_enumeration", () => {
     const { owner, admin } = await newTeam();
     await call("PUT", "/v1/analytics/fraud/settings", { token: admin.key, body: { code_enumeration: { count: 5, window_seconds: 3600 } } });
     const pk = await createKey(owner.accessToken, { name: "guesser", scopes: ["validate:vouchers"] });
-    const expired = await createVoucher(admin.key, { expires_at: new Date(Date.now() + 1500).toISOString() });
-    await sleep(1600);
+    const expired = await createVoucher(admin.key, { expires_at: new Date(Date.now() - 3_600_000).toISOString() });
     for (let i = 0; i < 9; i++) {
       const res = await call("POST", `/v1/vouchers/GUESS-${i}-${crypto.randomUUID().slice(0, 6)}/validate`, { token: pk.key, body: { order: { amount: 1000 } } });
       expectApiError(res, 404, "voucher_not_found");

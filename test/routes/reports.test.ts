@@ -1,7 +1,7 @@
 // API.md §7: GET /v1/reports/redemptions — text/csv, one row per redemption and per rollback, filters honoured,
 // RFC 4180 quoting, tenant isolation.
 import { describe, expect, it } from "vitest";
-import { call, createKey, newTeam } from "../helpers/api";
+import { call, createKey, newTeam, sleep } from "../helpers/api";
 import { createCampaign } from "../helpers/campaigns";
 import { readCsv } from "../helpers/csv";
 import { expectApiError } from "../helpers/security";
@@ -19,6 +19,9 @@ describe("GET /v1/reports/redemptions", () => {
     const voucher = await createVoucher(admin.key, { discount: { type: "amount", amount_off: 250 }, currency: "EUR" });
     const first = await redeemOk(admin.key, voucher.code, { customer_id: "cus-1", order: order(1000) });
     const second = await redeemOk(admin.key, voucher.code, { customer_id: "cus-2", order: order(2000) });
+    // A later millisecond than the second redemption, so the time order is well defined (rows of one millisecond
+    // sort by redemption id, and the rollback's is the first redemption's).
+    await sleep(5);
     const reason = 'customer said "no", twice\nthen left';
     expect((await rollback(admin.key, voucher.code, { redemption_id: first.id, reason })).status).toBe(200);
 
