@@ -10,13 +10,11 @@ const OUT = join(ROOT, "dist/bench");
 /** The bench deployment's key-check secret: the latency runs mint a key in the format issued before keys named their team. */
 export const BENCH_KEY_CHECK_SECRET = "bench-only-key-check-0123456789abcdef0123456789";
 /**
- * A SQLite-backed Durable Object class, kept in memory while the bench runs, the API's and the floor's alike.
- * Production evicts an object after 70–140 s without a call; local workerd after 10 s, and a spread run over
- * 2,000 objects at a couple of hundred requests a second calls each one about that rarely, so without this every
- * call would reopen its object's database (the API's more often than the floor's, being slower), which is not
- * what the edge does at that rate.
+ * A SQLite-backed Durable Object class. Not kept from eviction: locally every object lives in the one isolate, so
+ * keeping the thousands of a spread run in memory grows the heap that every later run collects (tried: workerd's
+ * memory went from about 1.2 to 2 GiB and validate lost a third of its throughput in the runs after the spreads).
  */
-const sqlite = (className: string) => ({ className, useSQLite: true, unsafePreventEviction: true });
+const sqlite = (className: string) => ({ className, useSQLite: true });
 const COMPATIBILITY = { compatibilityDate: "2026-10-20", compatibilityFlags: ["nodejs_compat"] };
 
 function build(config: string, outdir: string): string {
