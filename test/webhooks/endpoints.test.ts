@@ -194,7 +194,7 @@ describe("test events", () => {
 });
 
 describe("agent keys", () => {
-  it("creating and deleting an endpoint wait for approval; the approved create keeps no secret in the approval", async () => {
+  it("creating and deleting an endpoint wait for approval; the approver sees the secret once, the approval keeps none", async () => {
     const team = await newTeam();
     const agent = await createAgentKey(team.admin.key, { scopes: ["read:webhooks", "write:webhooks"] });
     const url = hookUrl(hookPath());
@@ -204,9 +204,12 @@ describe("agent keys", () => {
 
     const approved = await call("POST", `/v1/agent-approvals/${held.body.approval_id}/approve`, { token: team.admin.key });
     expect(approved.body).toMatchObject({ status: "executed", execution_result: { status: 201, body: { object: "webhook_endpoint", url } } });
-    expect(approved.body.execution_result.body.secret).toBeUndefined();
+    expect(approved.body.execution_result.body.secret).toMatch(/^whsec_/);
     const { results } = await env.DB.prepare("SELECT execution_result FROM agent_approvals WHERE id = ?").bind(held.body.approval_id).all<{ execution_result: string }>();
     expect(results[0]!.execution_result).not.toMatch(/whsec_/);
+    const reread = await call("GET", `/v1/agent-approvals/${held.body.approval_id}`, { token: team.admin.key });
+    expect(reread.body.execution_result).toMatchObject({ status: 201, body: { object: "webhook_endpoint", url } });
+    expect(JSON.stringify(reread.body)).not.toMatch(/whsec_/);
     const id = approved.body.execution_result.body.id as string;
     expect((await call("GET", `/v1/webhooks/${id}`, { token: agent.key })).status).toBe(200);
 
