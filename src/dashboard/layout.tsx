@@ -122,3 +122,20 @@ export function money(amount: number | null | undefined, currency: string | null
 }
 
 export const when = (value: string | null | undefined) => (value ? value.replace("T", " ").replace("Z", " UTC") : "—");
+
+/**
+ * The page a secret is shown on, once (a new or rotated key, a webhook's signing secret): nothing stores it for
+ * the dashboard, so leaving the page loses it.
+ */
+export function SecretOnce(props: { shell: Omit<Parameters<typeof Page>[0], "title" | "children">; title: string; lead: Child; secret: string; back: { href: string; label: string } }) {
+  return (
+    <Page title={props.title} {...props.shell}>
+      <h1>{props.title}</h1>
+      <section class="card secret">
+        <p>{props.lead} Copy it now: it is shown this once and cannot be shown again.</p>
+        <output data-testid="new-secret"><code>{props.secret}</code></output>
+      </section>
+      <p><a href={props.back.href}>{props.back.label}</a></p>
+    </Page>
+  );
+}

@@ -4,6 +4,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addMember, call, newTeam, signUp } from "../helpers/api";
 import { pollUntil } from "../helpers/poll";
+import { hookPath, hookUrl } from "../helpers/webhooks";
+import { unseal } from "../../src/lib/sealing";
 import { Browser, csrfOf } from "./browser";
 
 async function signedIn() {
@@ -181,5 +183,24 @@ describe("dashboard approvals by role", () => {
     const after = await call("GET", `/v1/agent-approvals/${held.body.approval_id}`, { token: owner.accessToken });
     expect(after.body.status).toBe("executed");
     expect(after.body.decided_by).toBe(owner.userId);
+  });
+
+  it("approving an agent's webhook create shows the signing secret on the answer page, once; the approval page never does", async () => {
+    const { owner, browser } = await signedIn();
+    const agent = await call("POST", "/v1/api-keys/agent", { token: owner.accessToken, body: { name: "agent", scopes: ["write:webhooks", "read:webhooks"] } });
+    const held = await call("POST", "/v1/webhooks", { token: agent.body.key, body: { url: hookUrl(hookPath()), events: ["*"] } });
+    expect(held.status).toBe(202);
+    const approvalPath = `/dashboard/${owner.teamId}/approvals/${held.body.approval_id}`;
+    const page = await browser.get(approvalPath);
+    const approved = await browser.post(`${approvalPath}/approve`, {}, { csrf: csrfOf(page) });
+    expect(approved.status).toBe(200);
+    const secret = /<code>(whsec_[A-Za-z0-9+/=]+)<\/code>/.exec(approved.html)?.[1];
+    expect(secret).toBeTruthy();
+    const { results } = await env.DB.prepare("SELECT secret FROM webhook_endpoints WHERE team_id = ?").bind(owner.teamId).all<{ secret: string }>();
+    expect(results).toHaveLength(1);
+    expect(await unseal(env.ENCRYPTION_KEY, results[0]!.secret)).toBe(secret);
+    const again = await browser.get(approvalPath);
+    expect(again.html).toContain("executed");
+    expect(again.html).not.toContain(secret!);
   });
 });

@@ -5,7 +5,7 @@ import { RejectBody } from "../../routes/agent-approvals/schema";
 import { ROLE_SCOPES } from "../../services/access";
 import { type ApprovalStatus, approveApproval, getApproval, listApprovals, rejectApproval } from "../../services/approvals";
 import { type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, noticeOf, Page, teamPath, when } from "../layout";
+import { Csrf, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const approvalPages = new Hono<DashboardEnv>();
@@ -107,7 +107,14 @@ approvalPages.get("/:id", async (c) => {
 approvalPages.post("/:id/approve", async (c) => {
   await readForm(c);
   const a = await approveApproval(services(c), c.req.param("id"));
-  return redirectTo(c, teamPath(c.get("team").id, "approvals", `/${a.id}`), "approved");
+  const page = teamPath(c.get("team").id, "approvals", `/${a.id}`);
+  // An approved webhook create or rotation made a signing secret: this answer is the only place it is shown.
+  const made = a.execution_result?.body as { secret?: unknown; url?: unknown } | null | undefined;
+  if (typeof made?.secret === "string") {
+    const lead = <>The approved request ({a.method} {a.path}) made a new signing secret.</>;
+    return c.html(<SecretOnce shell={shell(c)} title="Approved: new signing secret" lead={lead} secret={made.secret} back={{ href: page, label: "Go to the approval" }} />);
+  }
+  return redirectTo(c, page, "approved");
 });
 
 approvalPages.post("/:id/reject", async (c) => {

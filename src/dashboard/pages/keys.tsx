@@ -5,7 +5,7 @@ import { CreateAgentKeyBody, CreateKeyBody, RotateKeyBody } from "../../routes/a
 import { createAgentKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/api-keys";
 import { listAuditLog } from "../../services/audit-log";
 import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, noticeOf, Page, teamPath, when } from "../layout";
+import { Csrf, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const keyPages = new Hono<DashboardEnv>();
@@ -17,21 +17,11 @@ function shell(c: DashboardContext) {
 /** Lists typed as free text: comma, space or newline separated. */
 const listField = (value: string | undefined) => (value ?? "").split(/[\s,]+/).filter(Boolean);
 
-/** The page a new or rotated secret is shown on. Nothing stores it: leaving the page loses it. */
-function SecretOnce(props: { c: DashboardContext; title: string; keyName: string; secret: string }) {
-  const team = props.c.get("team");
-  return (
-    <Page title={props.title} {...shell(props.c)}>
-      <h1>{props.title}</h1>
-      <section class="card secret">
-        <p>
-          The secret of <strong>{props.keyName}</strong>. Copy it now: it is shown this once and cannot be shown again.
-        </p>
-        <output data-testid="new-secret"><code>{props.secret}</code></output>
-      </section>
-      <p><a href={teamPath(team.id, "keys")}>Back to API keys</a></p>
-    </Page>
-  );
+/** The page a new or rotated key's secret is shown on. */
+function KeySecret(props: { c: DashboardContext; title: string; keyName: string; secret: string }) {
+  const lead = <>The secret of <strong>{props.keyName}</strong>.</>;
+  const back = { href: teamPath(props.c.get("team").id, "keys"), label: "Back to API keys" };
+  return <SecretOnce shell={shell(props.c)} title={props.title} lead={lead} secret={props.secret} back={back} />;
 }
 
 keyPages.get("/", async (c) => {
@@ -109,7 +99,7 @@ keyPages.post("/", async (c) => {
   if (form.type === "agent") {
     const ttl = numberField(form.ttl_days);
     const created = await createAgentKey(ctx, parseWith(CreateAgentKeyBody, { name: form.name, scopes, ...(ttl === undefined ? {} : { ttl_days: ttl }) }));
-    return c.html(<SecretOnce c={c} title="Agent key created" keyName={created.name} secret={created.key} />, 201);
+    return c.html(<KeySecret c={c} title="Agent key created" keyName={created.name} secret={created.key} />, 201);
   }
   const origins = listField(form.allowed_origins);
   const input = parseWith(CreateKeyBody, {
@@ -119,13 +109,13 @@ keyPages.post("/", async (c) => {
     ...(origins.length ? { allowed_origins: origins } : {}),
   });
   const created = await createKey(ctx, input);
-  return c.html(<SecretOnce c={c} title="Key created" keyName={created.name} secret={created.key} />, 201);
+  return c.html(<KeySecret c={c} title="Key created" keyName={created.name} secret={created.key} />, 201);
 });
 
 keyPages.post("/:id/rotate", async (c) => {
   await readForm(c);
   const rotated = await rotateKey(services(c), c.req.param("id"), parseWith(RotateKeyBody, {}));
-  return c.html(<SecretOnce c={c} title="Key rotated" keyName={rotated.name} secret={rotated.key} />);
+  return c.html(<KeySecret c={c} title="Key rotated" keyName={rotated.name} secret={rotated.key} />);
 });
 
 keyPages.post("/:id/revoke", async (c) => {

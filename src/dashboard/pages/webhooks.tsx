@@ -4,7 +4,7 @@ import { CreateWebhookBody } from "../../routes/webhooks/schema";
 import { listDeliveries } from "../../services/webhook-deliveries";
 import { createWebhook, getWebhook, listWebhooks, sendTestEvent } from "../../services/webhooks";
 import { type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, noticeOf, Page, teamPath, when } from "../layout";
+import { Csrf, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const webhookPages = new Hono<DashboardEnv>();
@@ -63,17 +63,10 @@ webhookPages.post("/", async (c) => {
   });
   const created = await createWebhook(services(c), input);
   const team = c.get("team");
+  const lead = <>The signing secret of <strong>{created.url}</strong>.</>;
+  const back = { href: teamPath(team.id, "webhooks", `/${created.id}`), label: "Go to the endpoint" };
   return c.html(
-    <Page title="Endpoint created" {...shell(c)}>
-      <h1>Endpoint created</h1>
-      <section class="card secret">
-        <p>
-          The signing secret of <strong>{created.url}</strong>. Copy it now: it is shown this once.
-        </p>
-        <output data-testid="new-secret"><code>{created.secret}</code></output>
-      </section>
-      <p><a href={teamPath(team.id, "webhooks", `/${created.id}`)}>Go to the endpoint</a></p>
-    </Page>,
+    <SecretOnce shell={shell(c)} title="Endpoint created" lead={lead} secret={created.secret ?? ""} back={back} />,
     201,
   );
 });
