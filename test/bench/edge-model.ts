@@ -6,23 +6,36 @@
 // with no hop and with hops of a few milliseconds. What the overlap buys shows as the difference between a warm
 // validate (two calls at once: one hop) and the same validate with a key that does not name its team (two calls
 // in a row: two hops), each beside the floor that makes as many hops.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { client, seedTeam } from "./api.ts";
 import { legacyKey } from "./legacy-key.ts";
 import { type Latency, measureLatency, post, type Unit } from "./latency.ts";
 import { BENCH_KEY_CHECK_SECRET, startServers } from "./server.ts";
 
 /**
- * The hop of each run: none (this machine as it is), then round trips as between a worker and an object in a
- * nearby location and one farther off. Local workerd's timers fire 1–3 ms late, and not equally late when two are
- * due together, so a hop waits a little longer than it says, in the API and in its floor alike; hops of a few
- * milliseconds are blurred by that, longer ones show the structure.
+ * The hop of each run: none (this machine as it is), then round trips as within a colo, to a nearby location, and
+ * to one farther off. A hop is a request to a local server in this process that answers after that many
+ * milliseconds (workerd's own timers fire 1–3 ms late, and unevenly when two are due together), so it also costs
+ * a local request's few tenths of a millisecond, in the API and in its floor alike.
  */
-export const EDGE_HOPS_MS = [0, 5, 20];
+export const EDGE_HOPS_MS = [0, 1, 5, 20];
 const ORDER = { amount: 10_000, currency: "EUR" };
 
 export type EdgeRow = { hopMs: number; hops: string; run: Latency; floor: Latency };
 
+/** The network of the model: answers `GET /?ms=N` after N milliseconds. */
+async function delayServer() {
+  const server = http.createServer((req, res) => {
+    const ms = Number(new URL(req.url ?? "/", "http://delay").searchParams.get("ms") ?? 0);
+    setTimeout(() => res.end(), ms);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
+}
+
 export async function edgeModel(seconds: number): Promise<EdgeRow[]> {
+  const network = await delayServer();
   const servers = await startServers({ hops: true });
   try {
     const call = client(servers.appUrl);
@@ -36,7 +49,7 @@ export async function edgeModel(seconds: number): Promise<EdgeRow[]> {
       { name: "validate, one warm voucher", hops: "1 (2 calls at once)", token: key, floor: { name: "1 call", unit: floorPost("/rpc") } },
       { name: "validate, key without its team", hops: "2 (in sequence)", token: oldKey, floor: { name: "2 calls in sequence", unit: floorPost("/rpc2") } },
     ];
-    const setHop = (base: string, ms: number) => fetch(`${base}/__edge/hop?ms=${ms}`, { method: "POST" }).then((r) => r.text());
+    const setHop = (base: string, ms: number) => fetch(`${base}/__edge/hop?ms=${ms}&via=${encodeURIComponent(network.url)}`, { method: "POST" }).then((r) => r.text());
     const rows: EdgeRow[] = [];
     for (const hopMs of EDGE_HOPS_MS) {
       await Promise.all([setHop(servers.appUrl, hopMs), setHop(servers.floorUrl, hopMs)]);
@@ -50,6 +63,7 @@ export async function edgeModel(seconds: number): Promise<EdgeRow[]> {
     return rows;
   } finally {
     await servers.dispose();
+    network.close();
   }
 }
 

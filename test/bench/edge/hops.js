@@ -1,12 +1,15 @@
 // The edge model of the benchmark (test/bench/edge-model.ts): in front of a built worker, every Durable Object
-// call waits `hop` milliseconds before it is made, as a call to an object elsewhere waits on the network at the
-// edge. Local workerd runs the worker and all its objects on one thread, so two calls made at once cost the same
+// call waits `hop` milliseconds before it is made (a request to the bench's delay server, or a timer without
+// one), as a call to an object elsewhere waits on the network at the edge. Local workerd runs the worker and all its objects on one thread, so two calls made at once cost the same
 // CPU as two in a row and their overlap cannot show; with a hop, calls made at once wait once and calls made in
 // a row wait once each. Applies alike to the API worker and to the floor, to the worker's own calls and to calls
 // between objects. Bench only: this file is copied next to a bench build and never deployed.
 let hop = 0;
+/** When set, a hop is a request to this local server, which answers after `ms` (Node's timers are steadier). */
+let delayUrl = null;
 
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const wait = (ms) =>
+  delayUrl ? fetch(`${delayUrl}?ms=${ms}`).then((r) => r.arrayBuffer()) : new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A stub whose every call (RPC method or fetch) first waits the hop; its id and name stay as they are. */
 function hopStub(stub) {
@@ -53,6 +56,7 @@ export function hopWorker(worker) {
       const url = new URL(request.url);
       if (url.pathname === "/__edge/hop" && request.method === "POST") {
         hop = Number(url.searchParams.get("ms") ?? 0);
+        delayUrl = url.searchParams.get("via");
         return new Response(JSON.stringify({ hop }), { headers: { "content-type": "application/json" } });
       }
       return worker.fetch(request, hopEnv(env), ctx);
