@@ -4,9 +4,9 @@
 // Every write is idempotent and indifferent to order, because the queue delivers at least once and in no fixed
 // order: within a delivery, rows for the same key are merged first by the target's own rule, and D1 applies
 // the same rule against what it already holds.
-// What rides along with the redemption rows (rollups, checkout events, fraud checks, erasure) comes in through
-// `PlanHooks` from the consumer (./ledger.ts), so this file stays free of runtime imports: `npm run bench:capacity`
-// runs it on Node's SQLite.
+// What rides along with the redemption rows (rollups, checkout events, fraud checks, erasure), and with the customer
+// reservation rows (the erasure check), comes in through `PlanHooks` from the consumer (./ledger.ts), so this file
+// stays free of runtime imports: `npm run bench:capacity` runs it on Node's SQLite.
 import type { LedgerEntry, LedgerMessage } from "../domain/ledger";
 
 type Redemption = Extract<LedgerEntry, { kind: "redemption" }>["redemption"];
