@@ -8,7 +8,7 @@ import type { LedgerMessage } from "../../src/domain/ledger";
 import type { VoucherObject } from "../../src/objects/voucher";
 import { call, newTeam } from "../helpers/api";
 import { createCampaign } from "../helpers/campaigns";
-import { deliver, LEDGER, realQueue, type Sent, standInQueue } from "../helpers/ledger";
+import { deliver, LEDGER, realQueue, type Sent, standInQueue, withEnv } from "../helpers/ledger";
 import { pollUntil } from "../helpers/poll";
 import { createVoucher, d1TablesContaining, objectStorageText, order, uniqueCode, voucherObject } from "../helpers/vouchers";
 
@@ -158,6 +158,37 @@ describe("DELETE /v1/customers/{id}: a customer who only reserved", () => {
     const again = await deliver(LEDGER, sent.messages);
     expect(again.result.retryMessages).toEqual([]);
     expect({ voucher: await reservationRows(teamId, voucher.code), campaign: await campaignRows(campaign.id), d1: await teamRows(teamId) }).toEqual(before);
+    expect(await d1TablesContaining(id)).toEqual([]);
+  });
+
+  it("a late report whose voucher object cannot be reached is retried, not acknowledged; the retry erases it", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const { owner, admin } = await newTeam();
+    const teamId = owner.teamId;
+    const id = await newCustomer(admin.key, "unreachable");
+    const voucher = await createVoucher(admin.key);
+    const sent: Sent = { messages: [], refused: 0, sends: 0 };
+    await standInQueue(voucherObject(teamId, voucher.code), sent);
+    await reserveOk(admin.key, voucher.code, { customer_id: id, order: order() });
+    const reports = await pollUntil(async () => reservationReports(sent), (m) => m.length > 0);
+    expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
+
+    // Voucher objects that cannot be reached.
+    const unreachable = new Proxy(env.VOUCHERS, {
+      get(target, prop) {
+        if (prop === "get") return () => ({ eraseCustomer: () => Promise.reject(new Error("Durable Object unreachable (simulated)")) });
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const failed = await deliver(LEDGER, reports, { env: withEnv({ VOUCHERS: unreachable }) });
+    expect(failed.result.retryMessages.length).toBe(reports.length);
+    expect((await reservationRows(teamId, voucher.code))[0]?.customer_id).toBe(id);
+    expect(await teamRows(teamId)).toEqual([]);
+
+    const retried = await deliver(LEDGER, reports, { attempts: 2 });
+    expect(retried.result.retryMessages).toEqual([]);
+    expect((await reservationRows(teamId, voucher.code))[0]?.customer_id).toBe(await pseudonymOf(teamId));
     expect(await d1TablesContaining(id)).toEqual([]);
   });
 
