@@ -6,6 +6,9 @@
 //   redemption        keyed by redemption id; "rolled_back" is final, a late "redeemed" never undoes it
 //   voucher_state     the D1 listing copy as of the object's change `version`; D1 keeps the highest version
 //   validation_count  the object's running totals for one hour, not increments; D1 keeps the larger
+//   customer_reservation  the object holds reservations of this customer since `reserved_at`, so an erasure must
+//                     reach it; keyed by (team, customer, code), D1 keeps the latest time; none made before the
+//                     customer's erasure is recorded (the consumer tells the objects instead)
 // A future kind that adds up (a rollup) follows validation_count: each object sends its own running total, and
 // readers sum over objects. One that happens once (a webhook event) carries its own id and is inserted or ignored.
 import { z } from "zod";
@@ -48,6 +51,14 @@ const entry = z.discriminatedUnion("kind", [
     validations: z.number().int().nonnegative(),
     valid: z.number().int().nonnegative(),
   }),
+  z.object({
+    kind: z.literal("customer_reservation"),
+    code: z.string().min(1),
+    campaign_id: z.string().nullable(),
+    customer_id: z.string().min(1),
+    /** The earliest reservation of the customer on this voucher that the entry reports. */
+    reserved_at: z.number().int(),
+  }),
 ]);
 
 const message = z.object({
@@ -65,6 +76,7 @@ export type LedgerRedemption = z.infer<typeof redemption>;
 export type LedgerMessage = z.infer<typeof message>;
 export type VoucherStateEntry = Extract<LedgerEntry, { kind: "voucher_state" }>;
 export type ValidationCountEntry = Extract<LedgerEntry, { kind: "validation_count" }>;
+export type CustomerReservationEntry = Extract<LedgerEntry, { kind: "customer_reservation" }>;
 
 /** The message, or why it can never be written (a different producer, a corrupted body). */
 export function parseLedgerMessage(body: unknown): { ok: true; message: LedgerMessage } | { ok: false; error: string } {
@@ -74,6 +86,17 @@ export function parseLedgerMessage(body: unknown): { ok: true; message: LedgerMe
 }
 
 export const redemptionEntry = (r: LedgerRedemption): LedgerEntry => ({ kind: "redemption", redemption: r });
+
+/** One per voucher and customer waiting in an outbox (its slot): while one waits, it already says the most a later one would. */
+export const customerReservationSlot = (customerId: string) => `customer:${customerId}`;
+
+export const customerReservationEntry = (code: string, campaignId: string | null, customerId: string, reservedAt: number): CustomerReservationEntry => ({
+  kind: "customer_reservation",
+  code,
+  campaign_id: campaignId,
+  customer_id: customerId,
+  reserved_at: reservedAt,
+});
 
 /**
  * Past this size an entry could not travel in one message (at most 128 KB). Only a redemption can grow so large

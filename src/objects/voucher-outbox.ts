@@ -40,6 +40,16 @@ export class Outbox {
     this.add(entry, slot, unsent ? Math.min(at, replaced.at) : at);
   }
 
+  /**
+   * Adds the entry unless an unsent one waits in its slot: that earlier one already says what this one would (a
+   * customer's reservations on this voucher, since its earlier time). Call inside the change's transaction.
+   */
+  keep(entry: LedgerEntry, slot: string, at = Date.now()): boolean {
+    const waiting = this.sql.exec<{ seq: number }>("SELECT seq FROM outbox WHERE slot = ? AND seq > ?", slot, this.sent).toArray().length > 0;
+    if (!waiting) this.put(entry, slot, at);
+    return !waiting;
+  }
+
   /** Adds an entry whose slot (if any) is free: a new redemption's, an event's (no slot). Call inside the change's transaction. */
   add(entry: LedgerEntry, slot: string | null, at = Date.now()) {
     this.writeDeletions();
@@ -75,11 +85,19 @@ export class Outbox {
     return { messages, lastSeq: carried.at(-1)?.seq ?? 0, entries: carried.length };
   }
 
-  /** Erasure: waiting redemption entries of the customer made before `before` name the pseudonym. Call inside a transaction. */
+  /**
+   * Erasure: waiting redemption entries of the customer made before `before` name the pseudonym; a waiting report
+   * that the customer reserved here since before `before` is dropped — the erasure has reached this object, and
+   * reservations it left under the id are reported anew by the caller. Call inside a transaction.
+   */
   renameCustomer(customerId: string, pseudonym: string, before: number) {
     const rows = this.sql.exec<{ seq: number; entry: string }>("SELECT seq, entry FROM outbox WHERE instr(entry, ?) > 0", JSON.stringify(customerId)).toArray();
     for (const row of rows) {
       const entry = JSON.parse(row.entry) as LedgerEntry;
+      if (entry.kind === "customer_reservation" && entry.customer_id === customerId && entry.reserved_at < before) {
+        this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+        continue;
+      }
       if (entry.kind !== "redemption" || entry.redemption.customerId !== customerId || entry.redemption.createdAt >= before) continue;
       const renamed = JSON.stringify({ ...entry, redemption: { ...entry.redemption, customerId: pseudonym } });
       this.sql.exec("UPDATE outbox SET entry = ?, bytes = ? WHERE seq = ?", renamed, encoder.encode(renamed).byteLength, row.seq);

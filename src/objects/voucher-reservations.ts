@@ -195,13 +195,22 @@ export class Reservations {
     this.sql.exec("DELETE FROM reservations WHERE ended_at IS NOT NULL AND ended_at < ? AND release_pending = 0", before);
   }
 
-  /** Erasure: the customer's reservations name the pseudonym from now on. */
-  renameCustomer(customerId: string, pseudonym: string) {
+  /**
+   * Erasure: the customer's reservations made before `before` name the pseudonym from now on. Returns when the
+   * earliest one left under the id was made (at or after `before`: the id's own again), or null if none is.
+   */
+  renameCustomer(customerId: string, pseudonym: string, before: number): number | null {
     const rows = this.sql.exec<{ id: string; record: string }>("SELECT id, record FROM reservations WHERE customer_id = ?", customerId).toArray();
+    let left: number | null = null;
     for (const row of rows) {
       const record = JSON.parse(row.record) as ReservationRecord;
+      if (record.createdAt >= before) {
+        left = Math.min(left ?? record.createdAt, record.createdAt);
+        continue;
+      }
       this.sql.exec("UPDATE reservations SET customer_id = ?, record = ? WHERE id = ?", pseudonym, JSON.stringify({ ...record, customerId: pseudonym }), row.id);
     }
+    return left;
   }
 
   private heldTotals(): Totals {

@@ -13,7 +13,7 @@
 // campaign (./voucher-releases.ts); this class holds the RPC methods and the order of their steps.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { redemptionEntry, voucherStateEntry } from "../domain/ledger";
+import { customerReservationEntry, customerReservationSlot, redemptionEntry, voucherStateEntry } from "../domain/ledger";
 import { definitionFromRow, mirrorVersionOf } from "../db/voucher-rows";
 import { evaluate, type Counters, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../domain/voucher-rules";
 import { type Hold, Holds } from "./voucher-holds";
@@ -193,10 +193,15 @@ export class VoucherObject extends DurableObject<Env> {
         endedAt: null,
         redemptionId: null,
       };
-      this.ctx.storage.transactionSync(() => this.reservations.insert(reservation));
+      this.ctx.storage.transactionSync(() => {
+        this.reservations.insert(reservation);
+        if (reservation.customerId) this.reportReservations(reservation.customerId, reservation.createdAt);
+      });
       return { kind: "reserved" as const, reservation };
     });
-    if (outcome.kind === "reserved") await this.reservations.armExpiry();
+    if (outcome.kind !== "reserved") return outcome;
+    if (outcome.reservation.customerId) await this.shipper.soon();
+    await this.reservations.armExpiry();
     return outcome;
   }
 
@@ -356,15 +361,31 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   /**
-   * Erasure (API.md §7): the customer's redemptions here, and those waiting in the outbox, name the pseudonym from
-   * now on; per-customer limits then count them under it, and the id registered again starts afresh.
+   * Erasure (API.md §7): the customer's redemptions and reservations made before `before`, here and waiting in the
+   * outbox, name the pseudonym from now on; per-customer limits then count them under it, and the id registered
+   * again starts afresh. Reservations made since are the id's own again: they are reported anew, so that D1 keeps
+   * pointing a later erasure here.
    */
   async eraseCustomer(customerId: string, pseudonym: string, before: number): Promise<number> {
-    return this.ctx.storage.transactionSync(() => {
+    let reported = false;
+    const renamed = this.ctx.storage.transactionSync(() => {
       this.outbox.renameCustomer(customerId, pseudonym, before);
-      this.reservations.renameCustomer(customerId, pseudonym);
+      const left = this.reservations.renameCustomer(customerId, pseudonym, before);
+      if (left !== null) reported = this.reportReservations(customerId, left);
       return this.store.renameCustomer(customerId, pseudonym, before);
     });
+    if (reported) await this.shipper.soon();
+    return renamed;
+  }
+
+  /**
+   * Tells D1, through the outbox, that this object holds reservations of the customer since `since` (erasure finds
+   * the objects holding an id there). One report per customer waits at a time. Call inside the change's transaction.
+   */
+  private reportReservations(customerId: string, since: number): boolean {
+    const def = this.load()?.definition;
+    if (!def) return false;
+    return this.outbox.keep(customerReservationEntry(def.code, def.campaignId, customerId, since), customerReservationSlot(customerId));
   }
 
   async patch(ref: VoucherRef, changes: VoucherPatch): Promise<Snapshot | null> {

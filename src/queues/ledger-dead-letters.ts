@@ -4,9 +4,13 @@
 // the rest every 5 minutes while D1 is down, and parks in D1's `ledger_dead_letters` table what still fails while
 // D1 answers, where it can be seen and replayed. Nothing is dropped. Every delivery logs one line.
 import type { Env } from "../env";
-import { parseLedgerMessage } from "../domain/ledger";
+import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
 import { d1Answers, errorText, writeLedger } from "./ledger";
+import { eraseLate } from "./ledger-erasures";
+
+/** Writes the messages, then tells the objects still holding an erased id (throws if one cannot be told). */
+const writeAndErase = async (env: Env, messages: LedgerMessage[]) => eraseLate(env, (await writeLedger(env.DB, messages)).late);
 
 export const LEDGER_DEAD_LETTER_RETRY_DELAY_S = 300;
 /** Deliveries here after which a message D1 still refuses, while answering, is parked instead of retried. */
@@ -48,13 +52,13 @@ async function writeWhatLands(env: Env, batch: MessageBatch<unknown>): Promise<F
   }
   if (good.length === 0) return failures;
   try {
-    await writeLedger(env.DB, good.map((g) => g.body));
+    await writeAndErase(env, good.map((g) => g.body));
     return failures;
   } catch (batchError) {
     if (!(await d1Answers(env.DB))) return [...failures, ...good.map((g) => ({ message: g.message, source: g.body.source, error: errorText(batchError), poison: false }))];
     for (const g of good) {
       try {
-        await writeLedger(env.DB, [g.body]);
+        await writeAndErase(env, [g.body]);
       } catch (err) {
         failures.push({ message: g.message, source: g.body.source, error: errorText(err), poison: g.message.attempts >= PARK_AFTER_ATTEMPTS });
       }

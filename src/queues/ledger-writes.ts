@@ -4,9 +4,9 @@
 // Every write is idempotent and indifferent to order, because the queue delivers at least once and in no fixed
 // order: within a delivery, rows for the same key are merged first by the target's own rule, and D1 applies
 // the same rule against what it already holds.
-// What rides along with the redemption rows (rollups, checkout events, fraud checks, erasure) comes in through
-// `PlanHooks` from the consumer (./ledger.ts), so this file stays free of runtime imports: `npm run bench:capacity`
-// runs it on Node's SQLite.
+// What rides along with the redemption rows (rollups, checkout events, fraud checks, erasure), and with the customer
+// reservation rows (the erasure check), comes in through `PlanHooks` from the consumer (./ledger.ts), so this file
+// stays free of runtime imports: `npm run bench:capacity` runs it on Node's SQLite.
 import type { LedgerEntry, LedgerMessage } from "../domain/ledger";
 
 type Redemption = Extract<LedgerEntry, { kind: "redemption" }>["redemption"];
@@ -18,6 +18,10 @@ export type PlanHooks<S> = {
   registers?: (customerId: string) => boolean;
   /** Statements before and after one chunk of redemption rows, in the same transaction. */
   aroundRedemptions?: (json: string) => { before: S[]; after: S[] };
+  /** Cells appended to a customer reservation row (after its 6): the erasure subject it is checked against. */
+  reservationCells?: (teamId: string, customerId: string) => Cell[];
+  /** Statements after one chunk of customer reservation rows, in the same transaction. */
+  afterReservations?: (json: string) => S[];
 };
 
 type Cell = string | number | null;
@@ -68,6 +72,18 @@ const TARGETS = {
           ON CONFLICT (team_id, voucher_id, hour) DO UPDATE SET validations = max(validations, excluded.validations), valid = max(valid, excluded.valid)`,
     merge: (held, next) => [held[0]!, held[1]!, held[2]!, Math.max(Number(held[3]), Number(next[3])), Math.max(Number(held[4]), Number(next[4]))],
   },
+  /**
+   * Which vouchers hold a customer's reservations; the latest time reported wins. A row whose customer was erased
+   * after its earliest reservation (cell 6: the erasure subject) is not recorded: that erasure covers it, and the
+   * consumer tells the objects (ledger-erasures.ts), in the same transaction's view of customer_erasures.
+   */
+  customer_reservations: {
+    sql: `INSERT INTO customer_reservations (team_id, customer_id, code, campaign_id, reserved_at)
+          SELECT ${col(0)}, ${col(1)}, ${col(2)}, ${col(3)}, ${col(5)} FROM json_each(?1)
+           WHERE NOT EXISTS (SELECT 1 FROM customer_erasures e WHERE e.subject_hash = ${col(6)} AND e.erased_at > ${col(4)})
+          ON CONFLICT (team_id, customer_id, code) DO UPDATE SET reserved_at = max(reserved_at, excluded.reserved_at), campaign_id = excluded.campaign_id`,
+    merge: (held, next) => [held[0]!, held[1]!, held[2]!, next[3] ?? null, Math.min(Number(held[4]), Number(next[4])), Math.max(Number(held[5]), Number(next[5])), ...held.slice(6)],
+  },
 } satisfies Record<string, Target>;
 
 type TargetName = keyof typeof TARGETS;
@@ -89,6 +105,10 @@ function rowsOf<S>(teamId: string, e: LedgerEntry, hooks: PlanHooks<S>): Keyed[]
         JSON.stringify(e.metadata), e.updated_at]]];
     case "validation_count":
       return [["voucher_validations", `${teamId}\u0000${e.voucher_id}\u0000${e.hour}`, [teamId, e.voucher_id, e.hour, e.validations, e.valid]]];
+    case "customer_reservation":
+      // [team, customer, code, campaign, earliest reservation, latest reservation, ...cells]
+      return [["customer_reservations", `${teamId}\u0000${e.customer_id}\u0000${e.code}`, [teamId, e.customer_id, e.code, e.campaign_id, e.reserved_at,
+        e.reserved_at, ...(hooks.reservationCells?.(teamId, e.customer_id) ?? [])]]];
   }
 }
 
@@ -144,7 +164,8 @@ export function planLedgerWrites<S>(db: Preparer<S>, messages: readonly LedgerMe
         current = { statements: [], rows: 0 };
       }
       const around = target === "redemptions" ? hooks.aroundRedemptions?.(json) : undefined;
-      current.statements.push(...(around?.before ?? []), db.prepare(TARGETS[target].sql).bind(json), ...(around?.after ?? []));
+      const after = target === "customer_reservations" ? (hooks.afterReservations?.(json) ?? []) : (around?.after ?? []);
+      current.statements.push(...(around?.before ?? []), db.prepare(TARGETS[target].sql).bind(json), ...after);
       current.rows += count;
       total += count;
     }

@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
 import { dispatchSafely } from "./webhook-dispatch";
-import { applyErasures, eraseLate, type LateErasure } from "./ledger-erasures";
+import { applyErasures, eraseLate, type LateErasure, reservationErasures } from "./ledger-erasures";
 import { insightHooks } from "./ledger-insights";
 import { type LedgerPlan, planLedgerWrites } from "./ledger-writes";
 
@@ -15,12 +15,16 @@ import { type LedgerPlan, planLedgerWrites } from "./ledger-writes";
 export async function writeLedger(db: D1Database, messages: readonly LedgerMessage[]): Promise<LedgerPlan<D1PreparedStatement> & { late: LateErasure[] }> {
   const own = structuredClone(messages) as LedgerMessage[];
   const late = await applyErasures(db, own);
-  const plan = planLedgerWrites(db, own, insightHooks(db));
-  for (const t of plan.transactions) await db.batch(t.statements);
-  return { ...plan, late };
+  const reservations = await reservationErasures(db, own);
+  const plan = planLedgerWrites(db, own, { ...insightHooks(db), ...reservations.hooks });
+  for (const t of plan.transactions) reservations.read(t.statements, await db.batch(t.statements));
+  return { ...plan, late: [...late, ...reservations.late()] };
 }
 
-/** After a write: objects still holding an erased id are told; new checkout events start out to their endpoints. */
+/**
+ * After a write, before the messages are acknowledged: objects still holding an erased id are told (if one cannot
+ * be, this throws and the messages are retried); new checkout events start out to their endpoints.
+ */
 async function afterWrite(env: Env, plan: { late: LateErasure[] }) {
   if (plan.late.length > 0) await eraseLate(env, plan.late);
   await dispatchSafely(env);
@@ -76,8 +80,8 @@ export async function consumeLedger(batch: MessageBatch<unknown>, env: Env): Pro
     const t0 = Date.now();
     const plan = await writeLedger(env.DB, good.map((p) => p.body));
     const writeMs = Date.now() - t0;
-    for (const p of good) p.message.ack();
     await afterWrite(env, plan);
+    for (const p of good) p.message.ack();
     const oldest = Math.min(...good.map((p) => p.body.oldest_at));
     console.log(
       JSON.stringify({

@@ -2,7 +2,9 @@
 // redemptions stay for accounting under a random pseudonym, everywhere the id was held — D1's history, approvals,
 // webhook events, the audit log's paths, and the voucher and campaign objects' own storage — so limits keep
 // counting the pseudonym's past redemptions. Afterwards the id is unknown (404) and can be registered again as a
-// new customer. Redemptions made before the erasure that reach D1 later are renamed on arrival (customer_erasures).
+// new customer. The objects are found by the customer's redemptions and reservations in D1 (customer_reservations);
+// redemptions and reservations made before the erasure that reach D1 later are caught on arrival (customer_erasures,
+// src/queues/ledger-erasures.ts), and the objects that hold them are told then.
 import type { Env, ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { randomBase62, sha256Hex } from "../lib/crypto";
@@ -38,31 +40,40 @@ export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<vo
   if (!exists) throw new ApiError("not_found", "No customer with this id.");
   const pseudonym = newPseudonym();
   const erasedAt = Date.now();
+  const subject = await erasureSubject(teamId, id);
 
-  // Objects first: once they answer, their own storage (and what they have yet to ship) names the pseudonym.
-  const { results: holders } = await env.DB.prepare(
-    "SELECT DISTINCT code, campaign_id FROM redemptions WHERE team_id = ? AND customer_id = ?",
-  )
-    .bind(teamId, id)
-    .all<{ code: string; campaign_id: string | null }>();
-  await eraseInObjects(env, teamId, id, pseudonym, erasedAt, holders);
+  // The erasure is recorded before its holders are read: a reservation report written to D1 after this insert
+  // sees it and is handled on arrival (its objects told), one written before it is among the holders read below.
+  await env.DB.prepare("INSERT INTO customer_erasures (subject_hash, team_id, pseudonym, erased_at) VALUES (?, ?, ?, ?)")
+    .bind(subject, teamId, pseudonym, erasedAt)
+    .run();
+  try {
+    // Objects first: once they answer, their own storage (and what they have yet to ship) names the pseudonym.
+    const { results: holders } = await env.DB.prepare(
+      `SELECT code, campaign_id FROM redemptions WHERE team_id = ?1 AND customer_id = ?2
+       UNION SELECT code, campaign_id FROM customer_reservations WHERE team_id = ?1 AND customer_id = ?2`,
+    )
+      .bind(teamId, id)
+      .all<{ code: string; campaign_id: string | null }>();
+    await eraseInObjects(env, teamId, id, pseudonym, erasedAt, holders);
 
-  const encodedPath = `/v1/customers/${encodeURIComponent(id)}`;
-  await env.DB.batch([
-    env.DB.prepare("INSERT INTO customer_erasures (subject_hash, team_id, pseudonym, erased_at) VALUES (?, ?, ?, ?)").bind(
-      await erasureSubject(teamId, id),
-      teamId,
-      pseudonym,
-      erasedAt,
-    ),
-    env.DB.prepare("DELETE FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id),
-    env.DB.prepare("UPDATE redemptions SET customer_id = ? WHERE team_id = ? AND customer_id = ?").bind(pseudonym, teamId, id),
-    // The audit log keeps the request, not whom it named.
-    env.DB.prepare(
-      "UPDATE audit_log SET path = ? || substr(path, length(?) + 1) WHERE team_id = ? AND (path = ? OR path LIKE ? || '/%')",
-    ).bind(`/v1/customers/${pseudonym}`, encodedPath, teamId, encodedPath, encodedPath),
-    ...jsonRewrites(env, teamId, id, pseudonym),
-  ]);
+    const encodedPath = `/v1/customers/${encodeURIComponent(id)}`;
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id),
+      env.DB.prepare("UPDATE redemptions SET customer_id = ? WHERE team_id = ? AND customer_id = ?").bind(pseudonym, teamId, id),
+      // Reservations made since the erasure began stay the id's own (their objects kept them under it).
+      env.DB.prepare("DELETE FROM customer_reservations WHERE team_id = ? AND customer_id = ? AND reserved_at < ?").bind(teamId, id, erasedAt),
+      // The audit log keeps the request, not whom it named.
+      env.DB.prepare(
+        "UPDATE audit_log SET path = ? || substr(path, length(?) + 1) WHERE team_id = ? AND (path = ? OR path LIKE ? || '/%')",
+      ).bind(`/v1/customers/${pseudonym}`, encodedPath, teamId, encodedPath, encodedPath),
+      ...jsonRewrites(env, teamId, id, pseudonym),
+    ]);
+  } catch (err) {
+    // The customer is still there: an erasure asked again starts over with a pseudonym of its own.
+    await env.DB.prepare("DELETE FROM customer_erasures WHERE subject_hash = ? AND erased_at = ?").bind(subject, erasedAt).run().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** The voucher and campaign objects that hold the customer's redemptions, counts and reservations. */

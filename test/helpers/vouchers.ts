@@ -94,3 +94,23 @@ export async function flushVoucher(teamId: string, code: string) {
   const { want, have } = await pollUntil(sides, (s) => JSON.stringify(s.want) === JSON.stringify(s.have));
   expect(have, "D1 after the voucher's outbox shipped").toEqual(want);
 }
+
+/** Every row of every table a Durable Object keeps, as one JSON text: to assert what its storage holds nowhere. */
+export const objectStorageText = (stub: DurableObjectStub) =>
+  runInDurableObject(stub, (_instance, state) => {
+    const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'").toArray();
+    return JSON.stringify(tables.map(({ name }) => state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray()));
+  });
+
+/** The D1 tables holding `text` anywhere in any row (all tables, every column): to assert an id is gone from D1. */
+export async function d1TablesContaining(text: string): Promise<string[]> {
+  const { results: tables } = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
+  ).all<{ name: string }>();
+  const hits: string[] = [];
+  for (const { name } of tables) {
+    const { results } = await env.DB.prepare(`SELECT * FROM "${name}"`).all();
+    if (JSON.stringify(results).includes(text)) hits.push(name);
+  }
+  return hits;
+}

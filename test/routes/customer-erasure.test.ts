@@ -1,19 +1,13 @@
 // API.md §7 erasure: DELETE /v1/customers/{id} leaves the id nowhere — history, reports, objects' storage, audit
 // paths — while the redemptions stay under a pseudonym that limits keep counting; the id can be registered again.
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, newTeam } from "../helpers/api";
 import { createCampaign } from "../helpers/campaigns";
 import { expectApiError } from "../helpers/security";
 import { deliver, LEDGER, type Sent, standInQueue } from "../helpers/ledger";
 import { pollUntil } from "../helpers/poll";
-import { createVoucher, flushedRead, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
-
-const storageText = (stub: DurableObjectStub) =>
-  runInDurableObject(stub, (_instance, state) => {
-    const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'").toArray();
-    return JSON.stringify(tables.map(({ name }) => state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray()));
-  });
+import { createVoucher, flushedRead, objectStorageText, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
 
 describe("DELETE /v1/customers/{id}", () => {
   it("erases the id everywhere, keeps the redemptions under a pseudonym, and lets the id start afresh", async () => {
@@ -51,8 +45,8 @@ describe("DELETE /v1/customers/{id}", () => {
       const hit = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE instr(${column}, ?) > 0`).bind(id).first<{ n: number }>();
       expect(hit?.n, `${table}.${column}`).toBe(0);
     }
-    expect(await storageText(voucherObject(owner.teamId, voucher.code))).not.toContain(id);
-    expect(await storageText(env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(campaign.id)))).not.toContain(id);
+    expect(await objectStorageText(voucherObject(owner.teamId, voucher.code))).not.toContain(id);
+    expect(await objectStorageText(env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(campaign.id)))).not.toContain(id);
 
     // The voucher's total limit still counts the erased redemption; the id, registered again, is a new customer
     // whose campaign-wide limit of 1 starts afresh.
@@ -103,7 +97,7 @@ describe("DELETE /v1/customers/{id}", () => {
     expect(row?.customer_id).toMatch(/^erased_/);
     const registered = await env.DB.prepare("SELECT count(*) AS n FROM customers WHERE team_id = ? AND (id = ? OR id = ?)").bind(owner.teamId, id, row!.customer_id).first<{ n: number }>();
     expect(registered?.n).toBe(0);
-    const text = await pollUntil(() => storageText(stub), (t) => !t.includes(id));
+    const text = await pollUntil(() => objectStorageText(stub), (t) => !t.includes(id));
     expect(text).not.toContain(id);
     expectApiError(await call("GET", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
   });

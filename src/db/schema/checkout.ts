@@ -141,3 +141,23 @@ export const customerErasures = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.subjectHash, t.erasedAt] })],
 );
+
+/**
+ * Which voucher (and its campaign) holds reservations a customer made (API.md §10): reservations live only in
+ * the voucher's object, so an erasure finds those objects here as it finds the others by their redemptions.
+ * Written by the ledger consumer from each object's `customer_reservation` entries, idempotently: one row per
+ * (team, customer, voucher code); `reserved_at` is the latest reservation reported, so an erasure removes only
+ * rows whose reservations it renamed (those made before it). A reservation made before its customer's erasure
+ * that reaches D1 after it is never recorded: the consumer tells its objects instead.
+ */
+export const customerReservations = sqliteTable(
+  "customer_reservations",
+  {
+    teamId: text("team_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    code: text("code").notNull(),
+    campaignId: text("campaign_id"),
+    reservedAt: integer("reserved_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.customerId, t.code] })],
+);
