@@ -61,6 +61,8 @@ export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<vo
     await env.DB.batch([
       env.DB.prepare("DELETE FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id),
       env.DB.prepare("UPDATE redemptions SET customer_id = ? WHERE team_id = ? AND customer_id = ?").bind(pseudonym, teamId, id),
+      // A velocity alert names the customer it counted; the other detectors name credentials.
+      env.DB.prepare("UPDATE fraud_alerts SET subject = ? WHERE team_id = ? AND type = 'customer_velocity' AND subject = ?").bind(pseudonym, teamId, id),
       // Reservations made since the erasure began stay the id's own (their objects kept them under it).
       env.DB.prepare("DELETE FROM customer_reservations WHERE team_id = ? AND customer_id = ? AND reserved_at < ?").bind(teamId, id, erasedAt),
       // The audit log keeps the request, not whom it named.

@@ -59,6 +59,38 @@ describe("DELETE /v1/customers/{id}", () => {
     expect(third.status).toBe(409);
   });
 
+  it("a velocity alert that named the customer names the pseudonym afterwards; other teams' alerts keep theirs", async () => {
+    const mine = await newTeam();
+    const theirs = await newTeam();
+    const id = `fast-${crypto.randomUUID().slice(0, 8)}`;
+    const alertsOf = async (team: Awaited<ReturnType<typeof newTeam>>) => {
+      await call("PUT", "/v1/analytics/fraud/settings", { token: team.admin.key, body: { customer_velocity: { count: 2, window_seconds: 3600 } } });
+      const codes: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const v = await createVoucher(team.admin.key);
+        codes.push(v.code);
+        await redeemOk(team.admin.key, v.code, { customer_id: id, order: order() });
+      }
+      const read = () => call("GET", "/v1/analytics/fraud", { token: team.admin.key });
+      const listed = await flushedRead(codes.map((code) => ({ teamId: team.owner.teamId, code })), read, (r) => r.body?.data?.some((a: { type: string }) => a.type === "customer_velocity"));
+      return listed.body.data.filter((a: { type: string }) => a.type === "customer_velocity") as { id: string; subject: string }[];
+    };
+    const [before] = await alertsOf(mine);
+    const [theirsBefore] = await alertsOf(theirs);
+    expect(before?.subject).toBe(id);
+    // Redemptions made the customer known (the ledger registers the ids it sees): erasable without a profile call.
+    expect((await call("DELETE", `/v1/customers/${id}`, { token: mine.admin.key })).status).toBe(204);
+
+    const after = (await call("GET", "/v1/analytics/fraud", { token: mine.admin.key })).body.data.find((a: { id: string }) => a.id === before!.id);
+    expect(after.subject).toMatch(/^erased_/);
+    const pseudonym = await env.DB.prepare("SELECT customer_id FROM redemptions WHERE team_id = ? LIMIT 1").bind(mine.owner.teamId).first<{ customer_id: string }>();
+    expect(after.subject).toBe(pseudonym?.customer_id);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM fraud_alerts WHERE team_id = ? AND subject = ?").bind(mine.owner.teamId, id).first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    const untouched = (await call("GET", "/v1/analytics/fraud", { token: theirs.admin.key })).body.data.find((a: { id: string }) => a.id === theirsBefore!.id);
+    expect(untouched.subject).toBe(id);
+  });
+
   it("only its own team's customer; needs write:customers; an agent's erasure waits for approval", async () => {
     const { owner, admin } = await newTeam();
     const id = `keep-${crypto.randomUUID().slice(0, 8)}`;
