@@ -6,7 +6,7 @@
 // the id are told (API.md §7: afterwards the id appears nowhere).
 import type { LedgerMessage } from "../domain/ledger";
 import type { Env } from "../env";
-import { erasureSubject } from "../services/customer-erasure";
+import { erasureStatements, erasureSubject, PSEUDONYM_PREFIX } from "../services/customer-erasure";
 import type { PlanHooks } from "./ledger-writes";
 
 type Erasure = { pseudonym: string; erasedAt: number };
@@ -50,6 +50,47 @@ export async function applyErasures(db: D1Database, messages: LedgerMessage[]): 
       late.push({ teamId: m.team_id, code: r.code, campaignId: r.campaignId, customerId: r.customerId!, pseudonym: covering.pseudonym, erasedAt: covering.erasedAt });
       e.redemption = { ...r, customerId: covering.pseudonym };
     }
+  }
+  return late;
+}
+
+/**
+ * After the write: redemption entries written under their customer's id whose customer an erasure covers that the
+ * read before the write did not see (it recorded itself in between). That erasure may already have renamed D1 and
+ * looked for its holders without finding these rows, so its D1 statements run again here (bounded by its time,
+ * idempotent) and the objects are told. An erasure recorded after this read finds the rows itself: it looks after
+ * it records (src/services/customer-erasure.ts), and the rows are committed by then.
+ */
+export async function recheckErasures(db: D1Database, written: readonly LedgerMessage[]): Promise<LateErasure[]> {
+  const named: { teamId: string; r: Extract<LedgerMessage["entries"][number], { kind: "redemption" }>["redemption"]; subject: string }[] = [];
+  for (const m of written) {
+    for (const e of m.entries) {
+      if (e.kind !== "redemption" || !e.redemption.customerId || e.redemption.customerId.startsWith(PSEUDONYM_PREFIX)) continue;
+      named.push({ teamId: m.team_id, r: e.redemption, subject: await erasureSubject(m.team_id, e.redemption.customerId) });
+    }
+  }
+  if (named.length === 0) return [];
+  const hashes = [...new Set(named.map((n) => n.subject))];
+  const erasures = new Map<string, Erasure[]>();
+  for (let i = 0; i < hashes.length; i += PARAMS_PER_QUERY) {
+    const part = hashes.slice(i, i + PARAMS_PER_QUERY);
+    const { results } = await db
+      .prepare(`SELECT subject_hash, pseudonym, erased_at FROM customer_erasures WHERE subject_hash IN (${part.map(() => "?").join(", ")})`)
+      .bind(...part)
+      .all<{ subject_hash: string; pseudonym: string; erased_at: number }>();
+    for (const r of results) erasures.set(r.subject_hash, [...(erasures.get(r.subject_hash) ?? []), { pseudonym: r.pseudonym, erasedAt: r.erased_at }]);
+  }
+  if (erasures.size === 0) return [];
+  const late: LateErasure[] = [];
+  const rerun = new Map<string, { teamId: string; customerId: string; erasure: Erasure }>();
+  for (const { teamId, r, subject } of named) {
+    const covering = (erasures.get(subject) ?? []).filter((x) => x.erasedAt > r.createdAt).sort((a, b) => a.erasedAt - b.erasedAt)[0];
+    if (!covering) continue;
+    late.push({ teamId, code: r.code, campaignId: r.campaignId, customerId: r.customerId!, pseudonym: covering.pseudonym, erasedAt: covering.erasedAt });
+    rerun.set(`${subject}\n${covering.erasedAt}`, { teamId, customerId: r.customerId!, erasure: covering });
+  }
+  for (const { teamId, customerId, erasure } of rerun.values()) {
+    await db.batch(erasureStatements(db, teamId, customerId, erasure.pseudonym, erasure.erasedAt));
   }
   return late;
 }

@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
 import { backlogOf, oldestAttempt } from "./audit";
 import { dispatchSafely } from "./webhook-dispatch";
-import { applyErasures, eraseLate, type LateErasure, reservationErasures } from "./ledger-erasures";
+import { applyErasures, eraseLate, type LateErasure, recheckErasures, reservationErasures } from "./ledger-erasures";
 import { insightHooks } from "./ledger-insights";
 import { type LedgerPlan, planLedgerWrites } from "./ledger-writes";
 
@@ -18,7 +18,9 @@ export async function writeLedger(db: D1Database, messages: readonly LedgerMessa
   const reservations = await reservationErasures(db, own);
   const plan = planLedgerWrites(db, own, { ...insightHooks(db), ...reservations.hooks });
   for (const t of plan.transactions) reservations.read(t.statements, await db.batch(t.statements));
-  return { ...plan, late: [...late, ...reservations.late()] };
+  // An erasure that recorded itself between the read above and these writes is caught here.
+  const missed = await recheckErasures(db, own);
+  return { ...plan, late: [...late, ...reservations.late(), ...missed] };
 }
 
 /**

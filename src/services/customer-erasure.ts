@@ -17,17 +17,38 @@ const newPseudonym = () => `${PSEUDONYM_PREFIX}${randomBase62(24)}`;
 /** The key an erasure is found by: the id itself is not kept. */
 export const erasureSubject = (teamId: string, customerId: string) => sha256Hex(`${teamId}\n${customerId}`);
 
-/** JSON text columns that may quote the id (bodies, events): the quoted string is replaced wherever it stands. */
-function jsonRewrites(env: Env, teamId: string, id: string, pseudonym: string) {
+/**
+ * The D1 side of an erasure: every row made before `erasedAt` that names the id names the pseudonym instead, the
+ * profile (and a registration made from a redemption before the erasure) is deleted, and the reservation reports
+ * are dropped. Bounded by `erasedAt` so that, run again late (src/queues/ledger-erasures.ts: a redemption written
+ * while the erasure ran), it never touches what the id, registered again, did afterwards.
+ */
+export function erasureStatements(db: D1Database, teamId: string, id: string, pseudonym: string, erasedAt: number): D1PreparedStatement[] {
   const quoted = JSON.stringify(id);
   const replacement = JSON.stringify(pseudonym);
-  const rewrite = (table: string, column: string) =>
-    env.DB.prepare(`UPDATE ${table} SET ${column} = replace(${column}, ?1, ?2) WHERE team_id = ?3 AND instr(${column}, ?1) > 0`).bind(quoted, replacement, teamId);
+  // JSON text columns that may quote the id (bodies, events): the quoted string is replaced wherever it stands.
+  const rewrite = (table: string, column: string, time: string) =>
+    db
+      .prepare(`UPDATE ${table} SET ${column} = replace(${column}, ?1, ?2) WHERE team_id = ?3 AND instr(${column}, ?1) > 0 AND ${time} <= ?4`)
+      .bind(quoted, replacement, teamId, erasedAt);
+  const encodedPath = `/v1/customers/${encodeURIComponent(id)}`;
   return [
-    rewrite("agent_approvals", "body"),
-    rewrite("agent_approvals", "input"),
-    rewrite("agent_approvals", "execution_result"),
-    rewrite("webhook_events", "data"),
+    db.prepare("DELETE FROM customers WHERE team_id = ? AND id = ? AND created_at <= ?").bind(teamId, id, erasedAt),
+    db.prepare("UPDATE redemptions SET customer_id = ? WHERE team_id = ? AND customer_id = ? AND created_at < ?").bind(pseudonym, teamId, id, erasedAt),
+    // A velocity alert names the customer it counted; the other detectors name credentials.
+    db
+      .prepare("UPDATE fraud_alerts SET subject = ? WHERE team_id = ? AND type = 'customer_velocity' AND subject = ? AND first_seen <= ?")
+      .bind(pseudonym, teamId, id, erasedAt),
+    // Reservations made since the erasure began stay the id's own (their objects kept them under it).
+    db.prepare("DELETE FROM customer_reservations WHERE team_id = ? AND customer_id = ? AND reserved_at < ?").bind(teamId, id, erasedAt),
+    // The audit log keeps the request, not whom it named.
+    db
+      .prepare("UPDATE audit_log SET path = ? || substr(path, length(?) + 1) WHERE team_id = ? AND (path = ? OR path LIKE ? || '/%') AND at <= ?")
+      .bind(`/v1/customers/${pseudonym}`, encodedPath, teamId, encodedPath, encodedPath, erasedAt),
+    rewrite("agent_approvals", "body", "created_at"),
+    rewrite("agent_approvals", "input", "created_at"),
+    rewrite("agent_approvals", "execution_result", "created_at"),
+    rewrite("webhook_events", "data", "created_at"),
   ];
 }
 
@@ -57,20 +78,7 @@ export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<vo
       .all<{ code: string; campaign_id: string | null }>();
     await eraseInObjects(env, teamId, id, pseudonym, erasedAt, holders);
 
-    const encodedPath = `/v1/customers/${encodeURIComponent(id)}`;
-    await env.DB.batch([
-      env.DB.prepare("DELETE FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id),
-      env.DB.prepare("UPDATE redemptions SET customer_id = ? WHERE team_id = ? AND customer_id = ?").bind(pseudonym, teamId, id),
-      // A velocity alert names the customer it counted; the other detectors name credentials.
-      env.DB.prepare("UPDATE fraud_alerts SET subject = ? WHERE team_id = ? AND type = 'customer_velocity' AND subject = ?").bind(pseudonym, teamId, id),
-      // Reservations made since the erasure began stay the id's own (their objects kept them under it).
-      env.DB.prepare("DELETE FROM customer_reservations WHERE team_id = ? AND customer_id = ? AND reserved_at < ?").bind(teamId, id, erasedAt),
-      // The audit log keeps the request, not whom it named.
-      env.DB.prepare(
-        "UPDATE audit_log SET path = ? || substr(path, length(?) + 1) WHERE team_id = ? AND (path = ? OR path LIKE ? || '/%')",
-      ).bind(`/v1/customers/${pseudonym}`, encodedPath, teamId, encodedPath, encodedPath),
-      ...jsonRewrites(env, teamId, id, pseudonym),
-    ]);
+    await env.DB.batch(erasureStatements(env.DB, teamId, id, pseudonym, erasedAt));
   } catch (err) {
     // The customer is still there: an erasure asked again starts over with a pseudonym of its own.
     await env.DB.prepare("DELETE FROM customer_erasures WHERE subject_hash = ? AND erased_at = ?").bind(subject, erasedAt).run().catch(() => undefined);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { call, newTeam } from "../helpers/api";
 import { createCampaign } from "../helpers/campaigns";
 import { expectApiError } from "../helpers/security";
-import { deliver, LEDGER, type Sent, standInQueue } from "../helpers/ledger";
+import { deliver, LEDGER, type Sent, standInQueue, withEnv } from "../helpers/ledger";
 import { pollUntil } from "../helpers/poll";
 import { createVoucher, flushedRead, objectStorageText, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
 
@@ -132,5 +132,53 @@ describe("DELETE /v1/customers/{id}", () => {
     const text = await pollUntil(() => objectStorageText(stub), (t) => !t.includes(id));
     expect(text).not.toContain(id);
     expectApiError(await call("GET", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
+  });
+
+  it("an erasure recorded between the consumer's check and its write is caught after the write: the row, the registration and the object lose the id", async () => {
+    const { owner, admin } = await newTeam();
+    const id = `race-${crypto.randomUUID().slice(0, 8)}`;
+    await call("POST", "/v1/customers", { token: admin.key, body: { id } });
+    const voucher = await createVoucher(admin.key);
+    const stub = voucherObject(owner.teamId, voucher.code);
+    const sent: Sent = { messages: [], refused: 0, sends: 0 };
+    await standInQueue(stub, sent);
+    const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
+    await pollUntil(async () => sent.messages.length, (n) => n > 0);
+    // The erasure runs while the redemption is on its way: D1 has no row of it, so the voucher's object is not told.
+    expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
+    expect(await objectStorageText(stub)).toContain(id);
+
+    // The consumer's check before its write reads customer_erasures as it was before the erasure recorded itself.
+    let hidden = 0;
+    const beforeTheErasure = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare") {
+          return (query: string) => {
+            if (hidden === 0 && query.includes("FROM customer_erasures WHERE subject_hash IN")) {
+              hidden += 1;
+              return target.prepare(`${query} AND 0`);
+            }
+            return target.prepare(query);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { result } = await deliver(LEDGER, sent.messages, { env: withEnv({ DB: beforeTheErasure }) });
+    expect(hidden).toBe(1);
+    expect(result.retryMessages).toEqual([]);
+
+    const row = await env.DB.prepare("SELECT customer_id FROM redemptions WHERE id = ?").bind(redemption.id).first<{ customer_id: string }>();
+    expect(row?.customer_id).toMatch(/^erased_/);
+    const registered = await env.DB.prepare("SELECT count(*) AS n FROM customers WHERE team_id = ? AND id = ?").bind(owner.teamId, id).first<{ n: number }>();
+    expect(registered?.n).toBe(0);
+    expect(await objectStorageText(stub)).not.toContain(id);
+    // The id registered again afterwards is a new customer, untouched by a later replay of the same delivery.
+    expect((await call("POST", "/v1/customers", { token: admin.key, body: { id } })).status).toBe(201);
+    await deliver(LEDGER, sent.messages);
+    expect((await call("GET", `/v1/customers/${id}`, { token: admin.key })).status).toBe(200);
+    const again = await env.DB.prepare("SELECT customer_id FROM redemptions WHERE id = ?").bind(redemption.id).first<{ customer_id: string }>();
+    expect(again?.customer_id).toBe(row!.customer_id);
   });
 });

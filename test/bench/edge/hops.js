@@ -49,7 +49,7 @@ export function hopEnv(env) {
   return out;
 }
 
-/** The worker's handlers over the hop; `POST /__edge/hop?ms=N` sets the hop for what follows. */
+/** The worker's handlers over the hop; `POST /__edge/hop?ms=N&via=<delay server>` sets the hop for what follows. */
 export function hopWorker(worker) {
   const handlers = {
     fetch(request, env, ctx) {
