@@ -8,20 +8,23 @@
 // A campaign voucher also asks its campaign's object: check on validate, reserve (budget, campaign-wide customer
 // count, pause, end) on redeem, release on rollback (retried by the alarm if the campaign cannot be reached);
 // the campaign asks back (redemptionStates) about reservations it has not seen committed, to give back lost ones.
-// Its parts: storage (./voucher-storage.ts), outbox and shipper, validation counts, reservations
-// (./voucher-reservations.ts), what a new call is judged by (./voucher-standing.ts) and the budget owed back to the
+// Its parts: storage (./voucher-storage.ts), outbox and shipper (with what a send derives: ./voucher-derived.ts),
+// validation counts, reservations (./voucher-reservations.ts), its customers' reservation reports and erasure
+// (./voucher-customers.ts), what a new call is judged by (./voucher-standing.ts) and the budget owed back to the
 // campaign (./voucher-releases.ts); this class holds the RPC methods and the order of their steps.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { customerReservationEntry, customerReservationSlot, redemptionEntry, voucherStateEntry } from "../domain/ledger";
+import { redemptionEntry } from "../domain/ledger";
 import { definitionFromRow, mirrorVersionOf } from "../db/voucher-rows";
 import { evaluate, type Counters, type Evaluation, type RedemptionRequest, type VoucherDefinition } from "../domain/voucher-rules";
 import { type Hold, Holds } from "./voucher-holds";
 import { Outbox } from "./voucher-outbox";
-import { type Derived, OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";
+import { OutboxShipper, SHIP_INTERVAL_MS } from "./voucher-shipper";
+import { derivedEntries } from "./voucher-derived";
 import { VoucherStorage } from "./voucher-storage";
 import { CampaignReleases } from "./voucher-releases";
 import { VoucherStanding } from "./voucher-standing";
+import { VoucherCustomers } from "./voucher-customers";
 import { redemptionIdOf, type ReservationRecord, Reservations, reservationIdOf } from "./voucher-reservations";
 import { ValidationCounts } from "./voucher-validations";
 import type { ValidationTally } from "../domain/validation-tally";
@@ -66,6 +69,7 @@ export class VoucherObject extends DurableObject<Env> {
   private readonly releases: CampaignReleases;
   private readonly holds = new Holds();
   private readonly standing: VoucherStanding;
+  private readonly customers: VoucherCustomers;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -87,12 +91,13 @@ export class VoucherObject extends DurableObject<Env> {
     this.shipper = new OutboxShipper(ctx, this.outbox, {
       queue: () => this.env.LEDGER_QUEUE,
       voucher: () => this.load()?.definition ?? null,
-      derived: () => this.derivedEntries(),
+      derived: () => derivedEntries(ctx.storage, this.store, this.validations, this.load()),
       earliestAlarm: () => this.reservations.nextExpiry(),
       unwritten: () => this.outbox.deletionsPending,
       writeSent: () => this.outbox.writeDeletions(),
     });
     this.standing = new VoucherStanding(this.store, this.reservations, this.holds, () => this.env.DB);
+    this.customers = new VoucherCustomers(ctx.storage, this.store, this.outbox, this.reservations, () => this.load()?.definition ?? null);
     this.releases = new CampaignReleases(this.store, this.reservations, {
       env: () => this.env,
       teamId: () => this.load()!.definition.teamId,
@@ -195,7 +200,7 @@ export class VoucherObject extends DurableObject<Env> {
       };
       this.ctx.storage.transactionSync(() => {
         this.reservations.insert(reservation);
-        if (reservation.customerId) this.reportReservations(reservation.customerId, reservation.createdAt);
+        if (reservation.customerId) this.customers.reportReservations(reservation.customerId, reservation.createdAt);
       });
       return { kind: "reserved" as const, reservation };
     });
@@ -360,32 +365,11 @@ export class VoucherObject extends DurableObject<Env> {
     return { kind: "rolled_back", redemption: rolledBack };
   }
 
-  /**
-   * Erasure (API.md §7): the customer's redemptions and reservations made before `before`, here and waiting in the
-   * outbox, name the pseudonym from now on; per-customer limits then count them under it, and the id registered
-   * again starts afresh. Reservations made since are the id's own again: they are reported anew, so that D1 keeps
-   * pointing a later erasure here.
-   */
+  /** Erasure (API.md §7): see VoucherCustomers.erase. */
   async eraseCustomer(customerId: string, pseudonym: string, before: number): Promise<number> {
-    let reported = false;
-    const renamed = this.ctx.storage.transactionSync(() => {
-      this.outbox.renameCustomer(customerId, pseudonym, before);
-      const left = this.reservations.renameCustomer(customerId, pseudonym, before);
-      if (left !== null) reported = this.reportReservations(customerId, left);
-      return this.store.renameCustomer(customerId, pseudonym, before);
-    });
+    const { renamed, reported } = this.customers.erase(customerId, pseudonym, before);
     if (reported) await this.shipper.soon();
     return renamed;
-  }
-
-  /**
-   * Tells D1, through the outbox, that this object holds reservations of the customer since `since` (erasure finds
-   * the objects holding an id there). One report per customer waits at a time. Call inside the change's transaction.
-   */
-  private reportReservations(customerId: string, since: number): boolean {
-    const def = this.load()?.definition;
-    if (!def) return false;
-    return this.outbox.keep(customerReservationEntry(def.code, def.campaignId, customerId, since), customerReservationSlot(customerId));
   }
 
   async patch(ref: VoucherRef, changes: VoucherPatch): Promise<Snapshot | null> {
@@ -431,24 +415,6 @@ export class VoucherObject extends DurableObject<Env> {
     if (!this.snapshot) this.store.saveDefinition(definition);
     this.store.saveCounters(counters, mirrored, startVersion);
     this.snapshot = { definition, counters };
-  }
-
-  /** What a send carries besides the outbox: the voucher's state if D1 lacks it, the validation totals so far. */
-  private derivedEntries(): Derived {
-    const snapshot = this.load();
-    if (!snapshot) return { entries: [], accepted: () => {} };
-    // The state in memory is the one numbered `version`: both change together, with no await between.
-    const version = this.store.unshippedMirrorVersion();
-    const state = version === null ? [] : [voucherStateEntry(snapshot, version)];
-    if (this.validations.counting) this.ctx.storage.transactionSync(() => this.validations.fold());
-    const totals = this.validations.unshipped(snapshot.definition.id);
-    return {
-      entries: [...state, ...totals],
-      accepted: () => {
-        if (version !== null) this.store.markMirrorShipped(version);
-        this.validations.markShipped(totals);
-      },
-    };
   }
 
   private load(): Snapshot | null {
