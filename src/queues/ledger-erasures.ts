@@ -14,6 +14,24 @@ export type LateErasure = { teamId: string; code: string; campaignId: string | n
 
 const PARAMS_PER_QUERY = 90;
 
+/** The erasures recorded for these subjects (hashes of team and customer id), by subject. */
+async function erasuresOf(db: D1Database, hashes: string[]): Promise<Map<string, Erasure[]>> {
+  const erasures = new Map<string, Erasure[]>();
+  for (let i = 0; i < hashes.length; i += PARAMS_PER_QUERY) {
+    const part = hashes.slice(i, i + PARAMS_PER_QUERY);
+    const { results } = await db
+      .prepare(`SELECT subject_hash, pseudonym, erased_at FROM customer_erasures WHERE subject_hash IN (${part.map(() => "?").join(", ")})`)
+      .bind(...part)
+      .all<{ subject_hash: string; pseudonym: string; erased_at: number }>();
+    for (const r of results) erasures.set(r.subject_hash, [...(erasures.get(r.subject_hash) ?? []), { pseudonym: r.pseudonym, erasedAt: r.erased_at }]);
+  }
+  return erasures;
+}
+
+/** The first erasure after a redemption was made is the one that covers it. */
+const coveringErasure = (found: Erasure[] | undefined, createdAt: number) =>
+  (found ?? []).filter((x) => x.erasedAt > createdAt).sort((a, b) => a.erasedAt - b.erasedAt)[0];
+
 /** Renames, in place, the redemption entries of erased customers made before their erasure; returns them. */
 export async function applyErasures(db: D1Database, messages: LedgerMessage[]): Promise<LateErasure[]> {
   const subjects = new Map<string, string>();
@@ -28,24 +46,14 @@ export async function applyErasures(db: D1Database, messages: LedgerMessage[]): 
     subjects.set(key, await erasureSubject(team, customer));
   }
   const hashes = [...new Set(subjects.values())];
-  const erasures = new Map<string, Erasure[]>();
-  for (let i = 0; i < hashes.length; i += PARAMS_PER_QUERY) {
-    const part = hashes.slice(i, i + PARAMS_PER_QUERY);
-    const { results } = await db
-      .prepare(`SELECT subject_hash, pseudonym, erased_at FROM customer_erasures WHERE subject_hash IN (${part.map(() => "?").join(", ")})`)
-      .bind(...part)
-      .all<{ subject_hash: string; pseudonym: string; erased_at: number }>();
-    for (const r of results) erasures.set(r.subject_hash, [...(erasures.get(r.subject_hash) ?? []), { pseudonym: r.pseudonym, erasedAt: r.erased_at }]);
-  }
+  const erasures = await erasuresOf(db, hashes);
   if (erasures.size === 0) return [];
   const late: LateErasure[] = [];
   for (const m of messages) {
     for (const e of m.entries) {
       if (e.kind !== "redemption" || !e.redemption.customerId) continue;
       const r = e.redemption;
-      const found = erasures.get(subjects.get(`${m.team_id}\n${r.customerId}`)!) ?? [];
-      // The first erasure after the redemption was made is the one that covers it.
-      const covering = found.filter((x) => x.erasedAt > r.createdAt).sort((a, b) => a.erasedAt - b.erasedAt)[0];
+      const covering = coveringErasure(erasures.get(subjects.get(`${m.team_id}\n${r.customerId}`)!), r.createdAt);
       if (!covering) continue;
       late.push({ teamId: m.team_id, code: r.code, campaignId: r.campaignId, customerId: r.customerId!, pseudonym: covering.pseudonym, erasedAt: covering.erasedAt });
       e.redemption = { ...r, customerId: covering.pseudonym };
@@ -71,20 +79,12 @@ export async function recheckErasures(db: D1Database, written: readonly LedgerMe
   }
   if (named.length === 0) return [];
   const hashes = [...new Set(named.map((n) => n.subject))];
-  const erasures = new Map<string, Erasure[]>();
-  for (let i = 0; i < hashes.length; i += PARAMS_PER_QUERY) {
-    const part = hashes.slice(i, i + PARAMS_PER_QUERY);
-    const { results } = await db
-      .prepare(`SELECT subject_hash, pseudonym, erased_at FROM customer_erasures WHERE subject_hash IN (${part.map(() => "?").join(", ")})`)
-      .bind(...part)
-      .all<{ subject_hash: string; pseudonym: string; erased_at: number }>();
-    for (const r of results) erasures.set(r.subject_hash, [...(erasures.get(r.subject_hash) ?? []), { pseudonym: r.pseudonym, erasedAt: r.erased_at }]);
-  }
+  const erasures = await erasuresOf(db, hashes);
   if (erasures.size === 0) return [];
   const late: LateErasure[] = [];
   const rerun = new Map<string, { teamId: string; customerId: string; erasure: Erasure }>();
   for (const { teamId, r, subject } of named) {
-    const covering = (erasures.get(subject) ?? []).filter((x) => x.erasedAt > r.createdAt).sort((a, b) => a.erasedAt - b.erasedAt)[0];
+    const covering = coveringErasure(erasures.get(subject), r.createdAt);
     if (!covering) continue;
     late.push({ teamId, code: r.code, campaignId: r.campaignId, customerId: r.customerId!, pseudonym: covering.pseudonym, erasedAt: covering.erasedAt });
     rerun.set(`${subject}\n${covering.erasedAt}`, { teamId, customerId: r.customerId!, erasure: covering });
