@@ -9,6 +9,23 @@ import { deliver, LEDGER, type Sent, standInQueue, withEnv } from "../helpers/le
 import { pollUntil } from "../helpers/poll";
 import { createVoucher, flushedRead, objectStorageText, order, redeem, redeemOk, voucherObject } from "../helpers/vouchers";
 
+/**
+ * A registered customer's redemption that has left its voucher's object but not reached D1: the voucher's sends
+ * are held back by a stand-in queue, which keeps the messages for the test to deliver.
+ */
+async function redemptionOnItsWay(prefix: string) {
+  const { owner, admin } = await newTeam();
+  const id = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+  await call("POST", "/v1/customers", { token: admin.key, body: { id } });
+  const voucher = await createVoucher(admin.key);
+  const stub = voucherObject(owner.teamId, voucher.code);
+  const sent: Sent = { messages: [], refused: 0, sends: 0 };
+  await standInQueue(stub, sent);
+  const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
+  await pollUntil(async () => sent.messages.length, (n) => n > 0);
+  return { owner, admin, id, stub, sent, redemption };
+}
+
 describe("DELETE /v1/customers/{id}", () => {
   it("erases the id everywhere, keeps the redemptions under a pseudonym, and lets the id start afresh", async () => {
     const { owner, admin } = await newTeam();
@@ -109,16 +126,7 @@ describe("DELETE /v1/customers/{id}", () => {
   });
 
   it("a redemption made before the erasure that reaches D1 after it is renamed on arrival, everywhere", async () => {
-    const { owner, admin } = await newTeam();
-    const id = `late-${crypto.randomUUID().slice(0, 8)}`;
-    await call("POST", "/v1/customers", { token: admin.key, body: { id } });
-    const voucher = await createVoucher(admin.key);
-    const stub = voucherObject(owner.teamId, voucher.code);
-    // The voucher's sends are held back: the redemption has left the object but not reached D1.
-    const sent: Sent = { messages: [], refused: 0, sends: 0 };
-    await standInQueue(stub, sent);
-    const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
-    await pollUntil(async () => sent.messages.length, (n) => n > 0);
+    const { owner, admin, id, stub, sent, redemption } = await redemptionOnItsWay("late");
     expect(sent.messages.length).toBeGreaterThan(0);
 
     expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
@@ -135,15 +143,7 @@ describe("DELETE /v1/customers/{id}", () => {
   });
 
   it("an erasure recorded between the consumer's check and its write is caught after the write: the row, the registration and the object lose the id", async () => {
-    const { owner, admin } = await newTeam();
-    const id = `race-${crypto.randomUUID().slice(0, 8)}`;
-    await call("POST", "/v1/customers", { token: admin.key, body: { id } });
-    const voucher = await createVoucher(admin.key);
-    const stub = voucherObject(owner.teamId, voucher.code);
-    const sent: Sent = { messages: [], refused: 0, sends: 0 };
-    await standInQueue(stub, sent);
-    const redemption = await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
-    await pollUntil(async () => sent.messages.length, (n) => n > 0);
+    const { owner, admin, id, stub, sent, redemption } = await redemptionOnItsWay("race");
     // The erasure runs while the redemption is on its way: D1 has no row of it, so the voucher's object is not told.
     expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
     expect(await objectStorageText(stub)).toContain(id);
