@@ -57,8 +57,15 @@ export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<vo
   const teamId = requireTeam(ctx.actor);
   await ctx.authorize(teamId, { operation: "delete_customer", params: { id } });
   const { env } = ctx;
-  const exists = await env.DB.prepare("SELECT 1 FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id).first();
-  if (!exists) throw new ApiError("not_found", "No customer with this id.");
+  // Known by its profile or, never registered (a reservation registers no one, §7), by a reservation it made:
+  // that id is personal data held in the vouchers' objects all the same, so it can be erased too.
+  const known = await env.DB.prepare(
+    `SELECT 1 FROM customers WHERE team_id = ?1 AND id = ?2
+     UNION ALL SELECT 1 FROM customer_reservations WHERE team_id = ?1 AND customer_id = ?2 LIMIT 1`,
+  )
+    .bind(teamId, id)
+    .first();
+  if (!known) throw new ApiError("not_found", "No customer with this id.");
   const pseudonym = newPseudonym();
   const erasedAt = Date.now();
   const subject = await erasureSubject(teamId, id);

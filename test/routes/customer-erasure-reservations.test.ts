@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LedgerMessage } from "../../src/domain/ledger";
 import type { VoucherObject } from "../../src/objects/voucher";
 import { call, newTeam } from "../helpers/api";
+import { expectApiError } from "../helpers/security";
 import { createCampaign } from "../helpers/campaigns";
 import { deliver, LEDGER, realQueue, type Sent, standInQueue, withEnv } from "../helpers/ledger";
 import { pollUntil } from "../helpers/poll";
@@ -119,6 +120,41 @@ describe("DELETE /v1/customers/{id}: a customer who only reserved", () => {
     expect(await teamRows(teamId)).toEqual([]);
     expect(await d1TablesContaining(id)).toEqual([]);
     expect((await call("GET", `/v1/customers/${id}`, { token: admin.key })).status).toBe(404);
+  });
+
+  it("never registered, only reserved: the id is erased all the same (204), and is unknown afterwards", async () => {
+    const { owner, admin } = await newTeam();
+    const teamId = owner.teamId;
+    // No POST /v1/customers, no redemption: a reservation registers no one (§7).
+    const id = `walk-in-${crypto.randomUUID().slice(0, 8)}`;
+    const voucher = await createVoucher(admin.key);
+    const reservation = await reserveOk(admin.key, voucher.code, { customer_id: id, order: order() });
+    expect((await call("GET", `/v1/customers/${id}`, { token: admin.key })).status).toBe(404);
+    await pollUntil(() => holdersInD1(teamId, id), (rows) => rows.length === 1, {
+      between: () => runDurableObjectAlarm(voucherObject(teamId, voucher.code)),
+    });
+
+    const erased = await call("DELETE", `/v1/customers/${id}`, { token: admin.key });
+    expect(erased.status, JSON.stringify(erased.body)).toBe(204);
+    const pseudonym = await pseudonymOf(teamId);
+    expect((await getReservation(admin.key, voucher.code, reservation.id)).body).toMatchObject({ status: "held", customer_id: pseudonym });
+    expect(await objectStorageText(voucherObject(teamId, voucher.code))).not.toContain(id);
+    expect(await d1TablesContaining(id)).toEqual([]);
+    expectApiError(await call("DELETE", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
+  });
+
+  it("an id the team never used, nor another team's reserving customer, is still not found", async () => {
+    const a = await newTeam();
+    const b = await newTeam();
+    const id = `walk-in-${crypto.randomUUID().slice(0, 8)}`;
+    const voucher = await createVoucher(b.admin.key);
+    await reserveOk(b.admin.key, voucher.code, { customer_id: id, order: order() });
+    await pollUntil(() => holdersInD1(b.owner.teamId, id), (rows) => rows.length === 1, {
+      between: () => runDurableObjectAlarm(voucherObject(b.owner.teamId, voucher.code)),
+    });
+    expectApiError(await call("DELETE", `/v1/customers/${id}`, { token: a.admin.key }), 404, "not_found");
+    expectApiError(await call("DELETE", `/v1/customers/never-${id}`, { token: b.admin.key }), 404, "not_found");
+    expect(await holdersInD1(b.owner.teamId, id)).toHaveLength(1);
   });
 
   it("a reservation whose report reaches D1 only after the erasure: its objects are erased on arrival, nothing is recorded, a replay changes nothing", async () => {
