@@ -25,7 +25,7 @@ export function describeWebhookEvents(app: ReturnType<typeof createRouter>) {
     tags: ["Webhooks"],
     summary: "An event, as Vauchflow sends it to an endpoint",
     description:
-      "A POST per attempt, signed afresh (its own timestamp; same event id and body). Verify `Vauchflow-Signature` (hex HMAC-SHA256 keyed with the whole secret string over `<t>.<raw body>`) or the Standard Webhooks headers, reject timestamps older than 300 s, and drop duplicates by event id. Any 2xx within 15 s succeeds; otherwise the attempt is retried after 5 min, 30 min, 2 h, 5 h, 10 h, then every 12 h up to 72 h (a `Retry-After` up to 12 h is honoured).",
+      "A POST per attempt, signed afresh (its own timestamp; same event id and body). Verify `Vauchflow-Signature` (hex HMAC-SHA256 keyed with the whole secret string over `<t>.<raw body>`) or the Standard Webhooks headers, reject timestamps older than 300 s, and drop duplicates by event id. Any 2xx within 15 s succeeds; otherwise the attempt is retried after 5 min, 30 min, 2 h, 5 h, 10 h, then every 12 h up to 72 h (a `Retry-After` up to 12 h is honoured). Every event is written with the change it reports, so it is never lost; `voucher.validated` is the exception, since a validation changes nothing: it is written just after the answer, starts within 30 s of an endpoint subscribing to it (each server checks subscriptions every 30 s), and can be lost if the server that answered stops at that instant.",
     security: [],
     request: {
       headers: z.object({
