@@ -42,7 +42,7 @@ function latencyLines({ rows, seconds }: Report["latency"]): string[] {
 }
 
 function edgeLines(rows: EdgeRow[]): string[] {
-  const warm = (hopMs: number) => rows.find((r) => r.hopMs === hopMs && r.hops.startsWith("1"));
+  const warm = (hopMs: number) => rows.find((r) => r.hopMs === hopMs && r.run.name === "validate, one warm voucher");
   return [
     "Edge model: the same validates at one connection with a hop (a wait standing for a network round trip) in front of every Durable Object call, in the API and in its floor alike (test/bench/edge-model.ts).",
     "",
