@@ -107,7 +107,7 @@ function pipelineCodes(options: Policy): ErrorCode[] {
 }
 
 function headerParameters(options: Policy): HeaderParameter[] {
-  const { method, dryRun, underV1, idempotencyKey } = options;
+  const { method, dryRun, underV1, idempotencyKey, authenticated } = options;
   const dryRunText =
     method === "get"
       ? "Reads ignore `true` and `false`; any other value answers 400 `invalid_header`."
@@ -119,16 +119,50 @@ function headerParameters(options: Policy): HeaderParameter[] {
     ...(underV1
       ? [header("Vauchflow-Agent-Context", "`agent=<id>;client=<name@version>;prompt_fp=<8hex>;conv=<id>`, at most 512 bytes; recorded on the audit entry.")]
       : []),
+    ...(authenticated
+      ? [header("X-Team-Id", "The team to act on (`team_…`). A dashboard user in several teams must send it (else 400 `team_required`); with one team it is optional. A team the caller is not in → 403 `team_access_denied`; an API key may name only its own team.")]
+      : []),
     ...(idempotencyKey
       ? [header("Idempotency-Key", "1–255 characters, scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
       : []),
   ];
 }
 
+type HeaderObject = { description: string; schema: { type: "string" } };
+const responseHeader = (description: string): HeaderObject => ({ description, schema: { type: "string" } });
+const REQUEST_ID = { "Request-Id": responseHeader("The request's id (`req_…`), as in error bodies and audit entries. On every response.") };
+// Sent once the credential is authenticated: not on what is refused before (a malformed agent context, a body too large).
+const RATE_LIMIT = {
+  "RateLimit-Policy": responseHeader('`"default";q=<limit>;w=60`: the credential\'s limit per 60-second window. On every answer once the credential is authenticated.'),
+  RateLimit: responseHeader('`"default";r=<remaining>;t=<seconds until the window resets>`. On every answer once the credential is authenticated.'),
+};
+const RETRY_AFTER = { "Retry-After": responseHeader("Seconds until a new request can be admitted.") };
+const REPLAYED = { "Idempotent-Replayed": responseHeader("`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.") };
+
+/** The response headers the shared pipeline adds (API.md §1, §3, §4): every response has a Request-Id, and so on. */
+function pipelineHeaders(status: number, options: Policy): Record<string, HeaderObject> {
+  return {
+    ...REQUEST_ID,
+    ...(options.authenticated && status !== 401 ? RATE_LIMIT : {}),
+    ...(status === 429 ? RETRY_AFTER : {}),
+    // Any answer but a 5xx may be kept and replayed.
+    ...(options.idempotencyKey && status < 500 ? REPLAYED : {}),
+  };
+}
+
+function withPipelineHeaders(responses: Record<string, unknown>, options: Policy): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      const declared = (response as { headers?: Record<string, HeaderObject> }).headers;
+      return [status, { ...(response as object), headers: { ...pipelineHeaders(Number(status), options), ...declared } }];
+    }),
+  );
+}
+
 /**
  * Every endpoint is declared through this: createRoute plus the request policies every route shares (dry-run;
- * under /v1 also agent context, rate limits and idempotency). The headers they read and the errors they answer are
- * added here once, so the document says what each route does. `operationId` (stable camelCase: SDK method names)
+ * under /v1 also agent context, rate limits and idempotency). The headers they read and add and the errors they
+ * answer are added here once, so the document says what each route does. `operationId` (stable camelCase: SDK method names)
  * and `security` are required so no route can leave them out. `underV1: false` for the few routes outside /v1;
  * `idempotencyKey: false` where the header is refused (POST /v1/mcp keys each tool call by an argument instead).
  */
@@ -146,7 +180,7 @@ export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"
   };
   return createRoute({
     ...route,
-    responses,
+    responses: withPipelineHeaders(responses, policy),
     parameters: [...((route as { parameters?: unknown[] }).parameters ?? []), ...headerParameters(policy)],
     middleware: [markChangesState(changesState), dryRunPolicy(dryRun)],
   } as unknown as R);

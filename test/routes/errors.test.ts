@@ -407,6 +407,34 @@ describe("GET /openapi.json", () => {
     expect(errorCodesOf(doc, doc.paths["/v1/customers"]!.post!.responses?.["400"])).not.toContain("dry_run_not_supported");
   });
 
+  it("every operation documents the headers the shared pipeline adds and reads: Request-Id, rate limits, X-Team-Id, replays", async () => {
+    const doc = await document();
+    let checked = 0;
+    for (const { path, method, op } of operations(doc)) {
+      const authenticated = Boolean(op.security?.length);
+      const idempotent = (method === "post" || method === "patch") && path.startsWith("/v1/") && path !== "/v1/mcp";
+      const where = `${method} ${path}`;
+      // API.md §2: X-Team-Id picks the team of a user in several teams (a key may send only its own).
+      const params = (op.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name);
+      if (authenticated) expect(params, where).toContain("X-Team-Id");
+      else expect(params, where).not.toContain("X-Team-Id");
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        const headers = Object.keys(response.headers ?? {});
+        const at = `${where} ${status}`;
+        // API.md §1: every response carries Request-Id.
+        expect(headers, at).toContain("Request-Id");
+        // API.md §4: every authenticated answer carries the rate limit; a 429 says when to retry.
+        if (authenticated && status !== "401") expect(headers, at).toEqual(expect.arrayContaining(["RateLimit-Policy", "RateLimit"]));
+        if (status === "429") expect(headers, at).toContain("Retry-After");
+        // API.md §3: a replayed answer is marked.
+        if (idempotent && Number(status) < 300) expect(headers, at).toContain("Idempotent-Replayed");
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    expect(Object.keys(doc.paths["/v1/auth/login"]!.post!.responses!["429"].headers)).toContain("Retry-After");
+  });
+
   it("GET /health answers its one documented client error: a malformed Vauchflow-Dry-Run", async () => {
     expectPipelineError(await call("GET", "/health", { headers: { "Vauchflow-Dry-Run": "maybe" } }), 400, "invalid_header");
     const doc = await document();

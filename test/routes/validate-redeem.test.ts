@@ -347,6 +347,23 @@ describe("POST /v1/vouchers/{code}/redeem", () => {
     expect(await countOf(admin.key, v.code)).toBe(0);
   });
 
+  it("a customer_id that is not 1–128 printable ASCII characters without spaces or / → 400 naming it; nothing is redeemed", async () => {
+    const { admin } = await newTeam();
+    const v = await createVoucher(admin.key);
+    // API.md §1: printable ASCII only, so no accented letters, emoji, DEL or invisible format characters.
+    for (const customerId of ["cüs-1", "cus-😀", "cus\x7f", "cus\u200b1", "has space", "a/b", "x".repeat(129)]) {
+      const body = { customer_id: customerId, order: order() };
+      for (const res of [await validate(admin.key, v.code, body), await redeem(admin.key, v.code, body)]) {
+        expectApiError(res, 400, "invalid_request");
+        expect(res.body.details.map((d: { path: string }) => d.path), customerId).toContain("customer_id");
+      }
+    }
+    expect(await countOf(admin.key, v.code)).toBe(0);
+    // The edges: every printable ASCII character but space and /, and 128 of them.
+    const printable = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).filter((c) => c !== "/").join("");
+    for (const customerId of [printable, "c".repeat(128)]) await redeemOk(admin.key, v.code, { customer_id: customerId, order: order() });
+  });
+
   it("an unknown code → 404 voucher_not_found", async () => {
     const { admin } = await newTeam();
     expectApiError(await redeem(admin.key, "NO-SUCH-CODE", { order: order() }), 404, "voucher_not_found");

@@ -157,6 +157,18 @@ describe("POST /v1/vouchers — discount types and gift cards", () => {
     expect(res.body).toMatchObject({ valid: true, discount_amount: 1500, order: { amount: 10_000, discount_amount: 1500, total_amount: 8500 } });
   });
 
+  it("a currency that is not an ISO-4217 code (three letters, but no currency) → 400 naming currency, on create and on an order", async () => {
+    const { admin } = await newTeam();
+    for (const currency of ["QQQ", "EUX", "ABC"]) {
+      expectInvalidAt(await post(admin.key, { discount: { type: "amount", amount_off: 1500 }, currency }), "currency");
+    }
+    const v = await createVoucher(admin.key, { discount: { type: "amount", amount_off: 1500 }, currency: "gbp" });
+    expect(v.currency).toBe("GBP");
+    const res = await validate(admin.key, v.code, { order: { amount: 10_000, currency: "QQQ" } });
+    expectApiError(res, 400, "invalid_request");
+    expect(res.body.details.map((d: { path: string }) => d.path)).toContain("order.currency");
+  });
+
   it("free_shipping discounts order.shipping_amount", async () => {
     const { admin } = await newTeam();
     const v = await createVoucher(admin.key, { discount: { type: "free_shipping" } });

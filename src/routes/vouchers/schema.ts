@@ -14,12 +14,15 @@ export const Code = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, "must be 3–64 characters of A–Z, 0–9, - and _")
   .openapi({ example: "SUMMER-7K2P9Q", description: "Matched case-insensitively; stored upper-case." });
+/** The runtime's list of ISO-4217 currencies in use: three letters alone (QQQ) name no currency. */
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 export const Currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "must be an ISO-4217 code such as EUR")
+  .refine((c) => ISO_CURRENCIES.has(c.toUpperCase()), "must be an ISO-4217 currency code such as EUR")
   .transform((c) => c.toUpperCase())
   // The transform hides the pattern from the generated schema: state it again.
-  .openapi({ example: "EUR", type: "string", pattern: "^[A-Za-z]{3}$" });
+  .openapi({ example: "EUR", type: "string", pattern: "^[A-Za-z]{3}$", description: "An ISO-4217 currency code in use (any case; answered upper-case)." });
 const Money = z.number().int().min(0).max(1_000_000_000_000);
 const PositiveMoney = z.number().int().min(1).max(1_000_000_000_000);
 const Sku = z.string().min(1).max(100);
