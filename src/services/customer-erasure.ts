@@ -55,10 +55,11 @@ export function erasureStatements(db: D1Database, teamId: string, id: string, ps
 export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<void> {
   requireScope(ctx.actor, "write:customers");
   const teamId = requireTeam(ctx.actor);
-  await ctx.authorize(teamId, { operation: "delete_customer", params: { id } });
   const { env } = ctx;
+  // Before an agent's call is held: an approval is never made for a customer that is not there.
   const exists = await env.DB.prepare("SELECT 1 FROM customers WHERE team_id = ? AND id = ?").bind(teamId, id).first();
   if (!exists) throw new ApiError("not_found", "No customer with this id.");
+  await ctx.authorize(teamId, { operation: "delete_customer", params: { id } });
   const pseudonym = newPseudonym();
   const erasedAt = Date.now();
   const subject = await erasureSubject(teamId, id);
