@@ -28,12 +28,12 @@ export const Metadata = z
     description: `Up to 50 keys of 1–40 characters (not ${RESERVED_KEYS.map((k) => `\`${k}\``).join(", ")}), string values up to 500 characters.`,
   });
 
-/** A customer is identified by the merchant's own id. */
+/** A customer is identified by the merchant's own id: printable ASCII (0x21–0x7E), no space and no `/`. */
 export const CustomerId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[^\s\/\x00-\x1f]+$/, "must not contain whitespace, control characters or /")
+  .regex(/^[\x21-\x2e\x30-\x7e]+$/, "must be printable ASCII characters, without spaces or /")
   .openapi({ example: "cus-42" });
 
 /**
