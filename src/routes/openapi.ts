@@ -1,10 +1,12 @@
 // Shared pieces of every route declaration: the router factory with the validation hook, and error responses
 // derived from ERROR_CODES so the document cannot drift from what the code answers.
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import type { AgentOperation } from "../domain/approval-policy";
 import type { AppEnv } from "../env";
 import { ERROR_CODES, type ErrorCode, validationHook } from "../errors";
 import { dryRunPolicy } from "../middleware/dry-run";
 import { markChangesState } from "../middleware/audit";
+import { ApprovalQueuedBody } from "./agent-approvals/schema";
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -159,25 +161,50 @@ function withPipelineHeaders(responses: Record<string, unknown>, options: Policy
   );
 }
 
+type RouteResponse = RouteConfig["responses"][string];
+
+/**
+ * The 202 an agent key gets when the team's approval policy holds its call (API.md §8). Any of these operations may
+ * be held (a team may change every rule), so each says so; where 202 already means something (a job, a queued
+ * event or delivery), the answer is either.
+ */
+function heldResponse(operation: AgentOperation, own: RouteResponse | undefined): RouteResponse {
+  const held = `an agent key's request that the team's approval policy holds for a human (\`${operation}\`): nothing has changed yet; follow it at GET /v1/agent-approvals/{approval_id}`;
+  const mine = own as { description?: string; content?: Record<string, { schema?: unknown }> } | undefined;
+  const schema = mine?.content?.["application/json"]?.schema;
+  return {
+    description: mine?.description ? `${mine.description}; or ${held}` : `Held for approval: ${held}`,
+    content: { "application/json": { schema: schema instanceof z.ZodType ? z.union([schema, ApprovalQueuedBody]) : ApprovalQueuedBody } },
+  };
+}
+
 /**
  * Every endpoint is declared through this: createRoute plus the request policies every route shares (dry-run;
  * under /v1 also agent context, rate limits and idempotency). The headers they read and add and the errors they
  * answer are added here once, so the document says what each route does. `operationId` (stable camelCase: SDK method names)
  * and `security` are required so no route can leave them out. `underV1: false` for the few routes outside /v1;
- * `idempotencyKey: false` where the header is refused (POST /v1/mcp keys each tool call by an argument instead).
+ * `idempotencyKey: false` where the header is refused (POST /v1/mcp keys each tool call by an argument instead);
+ * `agentOperation` names the agent write the route is, which adds its 202 answer when held for approval.
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
-  config: R & { operationId: string; security: Security; dryRun?: boolean; changesState?: boolean; underV1?: boolean; idempotencyKey?: boolean },
+  config: R & {
+    operationId: string;
+    security: Security;
+    dryRun?: boolean;
+    changesState?: boolean;
+    underV1?: boolean;
+    idempotencyKey?: boolean;
+    agentOperation?: AgentOperation;
+  },
 ): R {
-  const { dryRun = false, changesState = config.method !== "get", underV1 = true, idempotencyKey: idempotent, ...route } = config;
+  const { dryRun = false, changesState = config.method !== "get", underV1 = true, idempotencyKey: idempotent, agentOperation, ...route } = config;
   const idempotencyKey = underV1 && (idempotent ?? (route.method === "post" || route.method === "patch"));
   const policy = { method: route.method, dryRun, underV1, idempotencyKey, authenticated: route.security.length > 0 };
   const entries = Object.entries(route.responses);
   const declared = entries.flatMap(([, response]) => codesOf.get(response) ?? []);
-  const responses = {
-    ...Object.fromEntries(entries.filter(([, response]) => !codesOf.has(response))),
-    ...buildErrorResponses([...declared, ...pipelineCodes(policy)]),
-  };
+  const success: Record<string, RouteResponse> = Object.fromEntries(entries.filter(([, response]) => !codesOf.has(response)));
+  if (agentOperation) success[202] = heldResponse(agentOperation, success[202]);
+  const responses = { ...success, ...buildErrorResponses([...declared, ...pipelineCodes(policy)]) };
   return createRoute({
     ...route,
     responses: withPipelineHeaders(responses, policy),

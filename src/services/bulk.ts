@@ -47,8 +47,9 @@ export const generatedCount = async (db: D1Database, jobId: string) =>
 export async function createBulkJob(ctx: ServiceContext, input: { campaign_id: string; count: number; code_pattern?: CodePattern }) {
   requireScope(ctx.actor, "write:vouchers");
   const teamId = requireTeam(ctx.actor);
-  await ctx.authorize(teamId, { operation: "bulk_create_vouchers", input, codes: input.count });
   const campaign = await findCampaign(ctx, input.campaign_id);
+  // The code space is checked after: what it counts changes once the job runs, and a replay must still answer.
+  await ctx.authorize(teamId, { operation: "bulk_create_vouchers", input, codes: input.count });
   const pattern = input.code_pattern ?? (campaign.codePattern as CodePattern);
   const existing = await codesInPattern(ctx.env.DB, teamId, pattern);
   if (!fits(pattern, input.count, existing)) {

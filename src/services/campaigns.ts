@@ -120,7 +120,7 @@ export async function getCampaign(ctx: ServiceContext, id: string) {
 export async function patchCampaign(ctx: ServiceContext, id: string, input: Record<string, unknown>) {
   requireScope(ctx.actor, "write:campaigns");
   requireOnlyFields(input, ["name", "ends_at", "budget_cap"]);
-  await ctx.authorize(requireTeam(ctx.actor), { operation: "update_campaign", params: { id }, input });
+  // Found and checked before an agent's call is held: an approval is never made for a campaign that is not there.
   const row = await findCampaign(ctx, id);
   const next: CampaignRow = { ...row, updatedAt: Date.now() };
   if ("name" in input) next.name = input.name as string;
@@ -129,6 +129,7 @@ export async function patchCampaign(ctx: ServiceContext, id: string, input: Reco
   if (next.endsAt !== null && next.startsAt !== null && next.endsAt <= next.startsAt) {
     throw new ApiError("invalid_request", "ends_at must be after starts_at.", [{ path: "ends_at", message: "must be after starts_at" }]);
   }
+  await ctx.authorize(row.teamId, { operation: "update_campaign", params: { id }, input });
   if (ctx.dryRun) return renderCampaign(next);
   await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, { endsAt: next.endsAt, budgetCap: next.budgetCap });
   await database(ctx.env.DB)
@@ -140,8 +141,8 @@ export async function patchCampaign(ctx: ServiceContext, id: string, input: Reco
 
 export async function pauseCampaign(ctx: ServiceContext, id: string, paused: boolean) {
   requireScope(ctx.actor, "write:campaigns");
-  await ctx.authorize(requireTeam(ctx.actor), { operation: "pause_campaign", params: { id }, input: { paused } });
   const row = await findCampaign(ctx, id);
+  await ctx.authorize(row.teamId, { operation: "pause_campaign", params: { id }, input: { paused } });
   // The object first: the very next validate or redeem of any voucher of the campaign sees it.
   const state = await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, { paused });
   if (!state) throw new ApiError("not_found", "No campaign with this id.");

@@ -55,10 +55,10 @@ export function erasureStatements(db: D1Database, teamId: string, id: string, ps
 export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<void> {
   requireScope(ctx.actor, "write:customers");
   const teamId = requireTeam(ctx.actor);
-  await ctx.authorize(teamId, { operation: "delete_customer", params: { id } });
   const { env } = ctx;
   // Known by its profile or, never registered (a reservation registers no one, §7), by a reservation it made:
-  // that id is personal data held in the vouchers' objects all the same, so it can be erased too.
+  // that id is personal data held in the vouchers' objects all the same, so it can be erased too. Looked up
+  // before an agent's call is held, so no approval is ever made for a customer that is not there.
   const known = await env.DB.prepare(
     `SELECT 1 FROM customers WHERE team_id = ?1 AND id = ?2
      UNION ALL SELECT 1 FROM customer_reservations WHERE team_id = ?1 AND customer_id = ?2 LIMIT 1`,
@@ -66,6 +66,7 @@ export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<vo
     .bind(teamId, id)
     .first();
   if (!known) throw new ApiError("not_found", "No customer with this id.");
+  await ctx.authorize(teamId, { operation: "delete_customer", params: { id } });
   const pseudonym = newPseudonym();
   const erasedAt = Date.now();
   const subject = await erasureSubject(teamId, id);

@@ -252,6 +252,21 @@ describe("agent approvals: who may do what", () => {
     expect((await call("GET", "/v1/agent-approvals", { token: team.admin.key })).body.data).toEqual([]);
   });
 
+  it("an agent's write on a campaign or customer that does not exist (or is another team's) is 404 at once, not queued", async () => {
+    const team = await newTeam();
+    const other = await newTeam();
+    const foreign = await call("POST", "/v1/campaigns", { token: other.admin.key, body: campaignBody() });
+    expect(foreign.status).toBe(201);
+    const agent = await agentOf(team, ["write:campaigns", "write:vouchers", "write:customers"]);
+    for (const id of ["cmp_01JD0000000000000000000000", foreign.body.id as string]) {
+      expectApiError(await call("PATCH", `/v1/campaigns/${id}`, { token: agent.key, body: { name: "Renamed" } }), 404, "not_found");
+      expectApiError(await call("POST", `/v1/campaigns/${id}/pause`, { token: agent.key, body: { paused: true } }), 404, "not_found");
+      expectApiError(await call("POST", "/v1/vouchers/bulk", { token: agent.key, body: { campaign_id: id, count: 10 } }), 404, "not_found");
+    }
+    expectApiError(await call("DELETE", "/v1/customers/nobody-here", { token: agent.key }), 404, "not_found");
+    expect((await call("GET", "/v1/agent-approvals", { token: team.admin.key })).body.data).toEqual([]);
+  });
+
   it("an agent lacking the scope is refused at once, not queued", async () => {
     const team = await newTeam();
     const agent = await agentOf(team, ["read:campaigns"]);

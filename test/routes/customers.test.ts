@@ -48,8 +48,14 @@ describe("POST /v1/customers", () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expectApiError(res, 400, res.body.error);
     }
-    // 128 characters is the upper edge.
+    // Printable ASCII only (API.md §1): no other script, no emoji, no DEL or other control characters.
+    for (const id of ["kundé-1", "客户-2", "cus-😀", "cus\u007f", "cus\u0085x", "cus\u00a0x"]) {
+      expectApiError(await call("POST", "/v1/customers", { token: admin.key, body: { id } }), 400, "invalid_request");
+    }
+    // 128 characters is the upper edge; every printable ASCII character but space and / may be used.
     expect((await call("POST", "/v1/customers", { token: admin.key, body: { id: "c".repeat(128) } })).status).toBe(201);
+    const punctuation = `!"#$%&'()*+,-.:;<=>?@[\\]^_\`{|}~${uniqueId()}`;
+    expect((await call("POST", "/v1/customers", { token: admin.key, body: { id: punctuation } })).status).toBe(201);
   });
 });
 

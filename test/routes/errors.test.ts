@@ -347,6 +347,43 @@ describe("GET /openapi.json", () => {
     expect(pub.sort()).toEqual(["get /health", "post /v1/auth/login", "post /v1/auth/refresh", "post /v1/auth/signup"]);
   });
 
+  it("every write an agent key can make documents the 202 it answers when held for approval (API.md §8)", async () => {
+    const doc = await document();
+    // Every operation of the approval policy: a team may hold any of them.
+    const writes = [
+      ["post", "/v1/vouchers"],
+      ["patch", "/v1/vouchers/{code}"],
+      ["post", "/v1/vouchers/bulk"],
+      ["post", "/v1/vouchers/{code}/validate"],
+      ["post", "/v1/vouchers/{code}/redeem"],
+      ["post", "/v1/vouchers/{code}/rollback"],
+      ["post", "/v1/vouchers/{code}/reserve"],
+      ["delete", "/v1/vouchers/{code}/reservations/{id}"],
+      ["post", "/v1/campaigns"],
+      ["patch", "/v1/campaigns/{id}"],
+      ["post", "/v1/campaigns/{id}/pause"],
+      ["post", "/v1/customers"],
+      ["delete", "/v1/customers/{id}"],
+      ["post", "/v1/webhooks"],
+      ["patch", "/v1/webhooks/{id}"],
+      ["delete", "/v1/webhooks/{id}"],
+      ["post", "/v1/webhooks/{id}/rotate-secret"],
+      ["post", "/v1/webhooks/{id}/test"],
+      ["post", "/v1/webhooks/{id}/deliveries/{delivery_id}/retry"],
+    ] as const;
+    const held = (schema: any): boolean => {
+      const s = resolve(doc, schema);
+      return Boolean(s?.properties?.approval_id) || (s?.anyOf ?? s?.oneOf ?? []).some(held);
+    };
+    const undocumented = writes.filter(([method, path]) => !held(doc.paths[path]?.[method]?.responses?.["202"]?.content?.["application/json"]?.schema));
+    expect(undocumented.map(([method, path]) => `${method} ${path}`)).toEqual([]);
+    const approval = resolve(doc, doc.components.schemas.ApprovalQueued);
+    expect(Object.keys(approval.properties).sort()).toEqual(["approval_id", "expires_at", "status"]);
+    // What 202 meant before stays: the job, the queued event, the queued delivery.
+    const bulk = doc.paths["/v1/vouchers/bulk"]!.post!.responses!["202"].content["application/json"].schema;
+    expect(bulk.anyOf.map((s: any) => s.$ref)).toEqual(["#/components/schemas/Job", "#/components/schemas/ApprovalQueued"]);
+  });
+
   it("every error response lists only codes from ERROR_CODES under their own status", async () => {
     const doc = await document();
     const known = ERROR_CODES as Record<string, { status: number }>;

@@ -11,6 +11,7 @@ const route = defineRoute({
   summary: "Create a campaign",
   description: "Needs `write:campaigns`. Its vouchers inherit its discount, rules, limits and dates unless they set their own; `budget_cap` is never exceeded.",
   security: BEARER,
+  agentOperation: "create_campaign",
   dryRun: true,
   request: jsonBody(CreateCampaignBody),
   responses: { 201: jsonContent(Campaign, "The campaign"), ...errorResponses([]) },

@@ -11,6 +11,7 @@ const route = defineRoute({
   summary: "Update a campaign",
   description: "Needs `write:campaigns`. Only `name`, `ends_at` and `budget_cap`; other fields → 422 `unsupported_field`.",
   security: BEARER,
+  agentOperation: "update_campaign",
   dryRun: true,
   request: { params: CampaignParams, ...jsonBody(PatchCampaignBody) },
   responses: { 200: jsonContent(Campaign, "The updated campaign"), ...errorResponses(["not_found", "unsupported_field"]) },

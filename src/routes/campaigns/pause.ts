@@ -11,6 +11,7 @@ const route = defineRoute({
   summary: "Pause or resume a campaign",
   description: "Needs `write:campaigns`. Takes effect on the very next validate or redeem of any of the campaign's vouchers.",
   security: BEARER,
+  agentOperation: "pause_campaign",
   request: { params: CampaignParams, ...jsonBody(PauseBody) },
   responses: { 200: jsonContent(Campaign, "The campaign with its new status"), ...errorResponses(["not_found"]) },
 });

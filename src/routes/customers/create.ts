@@ -11,6 +11,7 @@ const route = defineRoute({
   summary: "Register a customer",
   description: "Needs `write:customers`. Customers are also registered automatically on their first redemption.",
   security: BEARER,
+  agentOperation: "create_customer",
   dryRun: true,
   request: jsonBody(CreateCustomerBody),
   responses: { 201: jsonContent(Customer.merge(DryRunFlag), "The customer"), ...errorResponses(["duplicate_customer"]) },

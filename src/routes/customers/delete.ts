@@ -14,6 +14,7 @@ const route = defineRoute({
     "An id that was never registered but made reservations (a reservation registers no one) is erased the same way, once its reservations have reached the history (seconds). Afterwards the id is unknown (404) and can be registered again as a new customer. A redemption or reservation made just before the erasure that reaches the history later is renamed on arrival. Agent keys: held for approval by the default policy.",
   ].join("\n\n"),
   security: BEARER,
+  agentOperation: "delete_customer",
   request: { params: CustomerParams },
   responses: { 204: { description: "Erased" }, ...errorResponses(["not_found"]) },
 });

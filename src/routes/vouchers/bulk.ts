@@ -22,6 +22,7 @@ const route = defineRoute({
   description:
     "Needs `write:vouchers`. Answers 202 with a job at once; the codes are generated in the background (a Queue, in chunks) and the job ends with exactly `count` unique codes or `failed`. A pattern too small for the count → 422 `code_space_too_small`. No dry-run.",
   security: BEARER,
+  agentOperation: "bulk_create_vouchers",
   request: jsonBody(BulkBody),
   responses: { 202: jsonContent(Job, "The job, queued"), ...errorResponses(["not_found", "code_space_too_small"]) },
 });

@@ -11,6 +11,7 @@ const route = defineRoute({
   summary: "Create a voucher",
   description: "Needs `write:vouchers`. The code is given or generated; codes are unique within the team (409 `duplicate_code`).",
   security: BEARER,
+  agentOperation: "create_voucher",
   dryRun: true,
   request: jsonBody(CreateVoucherBody),
   responses: { 201: jsonContent(Voucher, "The voucher"), ...errorResponses(["not_found", "duplicate_code"]) },

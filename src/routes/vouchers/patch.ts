@@ -11,6 +11,7 @@ const route = defineRoute({
   summary: "Update a voucher",
   description: "Needs `write:vouchers`. Only `metadata`, `expires_at` and `active`; other fields → 422 `unsupported_field`. The next validate or redeem sees the change.",
   security: BEARER,
+  agentOperation: "update_voucher",
   request: { params: CodeParams, ...jsonBody(PatchVoucherBody) },
   responses: { 200: jsonContent(Voucher, "The updated voucher"), ...errorResponses(["voucher_not_found", "unsupported_field"]) },
 });

@@ -12,6 +12,7 @@ const route = defineRoute({
   description:
     "Needs `redeem:vouchers`. Atomic in the voucher's own object: limits, the per-customer limit, the gift-card balance and duplicate `order.id` are checked and updated together. Limit reached → 409; the same order again (or an order a held reservation holds) → 409 `duplicate_redemption`; any other rule → 422 `voucher_not_eligible` with `reason`. With `reservation_id`, redeems that held reservation with its amounts and cannot fail for limits, budget or balance: unknown on this voucher → 404 `not_found`; no longer held → 409 `reservation_not_held`; a given field that differs from it → 422 `reservation_mismatch`.",
   security: BEARER,
+  agentOperation: "redeem_voucher",
   request: { params: CodeParams, ...jsonBody(RedeemBody) },
   responses: {
     201: jsonContent(Redemption, "The redemption"),

@@ -12,6 +12,7 @@ const route = defineRoute({
   description:
     "Needs `redeem:vouchers`. Gives back at once everything the reservation held (the campaign's budget too). One no longer held (redeemed, released or expired) → 409 `reservation_not_held`, whose `reservation_status` says which.",
   security: BEARER,
+  agentOperation: "release_reservation",
   request: { params: ReservationParams },
   responses: { 204: { description: "Released" }, ...errorResponses(["voucher_not_found", "not_found", "reservation_not_held"]) },
 });

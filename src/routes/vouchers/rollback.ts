@@ -12,6 +12,7 @@ const route = defineRoute({
   description:
     "Needs `redeem:vouchers`. Within 30 minutes of the redemption; restores the count, the customer's count and the balance. Past the window → 422 `rollback_window_expired`; twice → 409 `already_rolled_back`.",
   security: BEARER,
+  agentOperation: "rollback_redemption",
   request: { params: CodeParams, ...jsonBody(RollbackBody) },
   responses: {
     200: jsonContent(Redemption, "The redemption, rolled back"),

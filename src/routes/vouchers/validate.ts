@@ -12,6 +12,7 @@ const route = defineRoute({
   description:
     "Needs `validate:vouchers`; publishable keys may call it from their allowed origins (CORS). Consumes nothing. An ineligible voucher answers 200 with `valid: false` and a `reason`.",
   security: BEARER,
+  agentOperation: "validate_voucher",
   changesState: false,
   request: { params: CodeParams, ...jsonBody(ValidateBody) },
   responses: { 200: jsonContent(ValidateResult, "Eligibility and discount"), ...errorResponses(["voucher_not_found", "origin_not_allowed"]) },

@@ -12,6 +12,7 @@ const route = defineRoute({
   description:
     "Needs `write:webhooks`. Answers the endpoint with its signing `secret` (`whsec_…`), shown this once and stored encrypted. Production URLs must be `https` to a public host (422 `webhook_url_not_allowed`). Agent keys: held for approval by the default policy (202); once approved, the approver's answer shows the secret, that once; the approval's stored result (readable by the agent, sent in `agent.action.*` events) never does.",
   security: BEARER,
+  agentOperation: "create_webhook",
   dryRun: true,
   request: jsonBody(CreateWebhookBody),
   responses: { 201: jsonContent(CreatedWebhookEndpoint, "The endpoint, with its secret"), ...errorResponses(["webhook_url_not_allowed"]) },

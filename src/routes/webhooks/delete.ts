@@ -11,6 +11,7 @@ const route = defineRoute({
   summary: "Delete a webhook endpoint",
   description: "Needs `write:webhooks`. Nothing more is delivered to it, retries included; its deliveries are deleted with it. Agent keys: held for approval by the default policy (202).",
   security: BEARER,
+  agentOperation: "delete_webhook",
   request: { params: WebhookParams },
   responses: { 204: { description: "Deleted" }, ...errorResponses(["not_found"]) },
 });

@@ -12,6 +12,7 @@ const route = defineRoute({
   description:
     "Needs `write:webhooks`. Redelivers a `dead` delivery now: one attempt, signed afresh with the same event id; if it fails the delivery is `dead` again. Not dead → 409 `delivery_not_dead`; a disabled endpoint → 409 `webhook_disabled`. Agent keys: run at once by the default policy (`retry_webhook_delivery`); a team whose policy holds it gets 202 with an approval instead of the delivery.",
   security: BEARER,
+  agentOperation: "retry_webhook_delivery",
   request: { params: DeliveryParams },
   responses: { 202: jsonContent(Delivery, "The delivery, queued"), ...errorResponses(["not_found", "delivery_not_dead", "webhook_disabled"]) },
 });

@@ -12,6 +12,7 @@ const route = defineRoute({
   description:
     "Needs `write:webhooks`. Answers the new secret, shown this once. Until the old secret expires (`expire_old_in_seconds`, default 86400) every delivery carries two signatures in each header, one per secret; rotating again drops the older one at once. Agent keys: held for approval by the default policy (`rotate_webhook_secret`): the answer is 202 with an approval; once approved the secret rotates and the approver's answer shows the new secret, that once; the approval's stored result (readable by the agent, sent in `agent.action.*` events) never shows it.",
   security: BEARER,
+  agentOperation: "rotate_webhook_secret",
   request: { params: WebhookParams, body: { required: false, content: { "application/json": { schema: RotateSecretBody } } } },
   responses: { 200: jsonContent(RotatedSecret, "The new secret"), ...errorResponses(["not_found"]) },
 });
