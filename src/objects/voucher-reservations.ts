@@ -195,6 +195,15 @@ export class Reservations {
     this.sql.exec("DELETE FROM reservations WHERE ended_at IS NOT NULL AND ended_at < ? AND release_pending = 0", before);
   }
 
+  /** The customer's reservations kept here (held, and ended ones until they are pruned), oldest first. */
+  ofCustomerRecords(customerId: string): ReservationRecord[] {
+    return this.sql
+      .exec<{ record: string }>("SELECT record FROM reservations WHERE customer_id = ?", customerId)
+      .toArray()
+      .map((row) => JSON.parse(row.record) as ReservationRecord)
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
   /**
    * Erasure: the customer's reservations made before `before` name the pseudonym from now on. Returns when the
    * earliest one left under the id was made (at or after `before`: the id's own again), or null if none is.

@@ -365,6 +365,11 @@ export class VoucherObject extends DurableObject<Env> {
     return { kind: "rolled_back", redemption: rolledBack };
   }
 
+  /** A data-subject export (API.md §7): the customer's reservations this voucher keeps. */
+  async customerReservations(customerId: string): Promise<ReservationRecord[]> {
+    return this.reservations.ofCustomerRecords(customerId);
+  }
+
   /** Erasure (API.md §7): see VoucherCustomers.erase. */
   async eraseCustomer(customerId: string, pseudonym: string, before: number): Promise<number> {
     const { renamed, reported } = this.customers.erase(customerId, pseudonym, before);

@@ -39,15 +39,18 @@ export async function createCustomer(ctx: ServiceContext, input: { id: string; m
   return renderCustomer(row);
 }
 
-export async function findCustomer(ctx: ServiceContext, id: string) {
-  requireScope(ctx.actor, "read:customers");
-  const teamId = requireTeam(ctx.actor);
-  const db = database(ctx.env.DB);
-  const row = await db
+/** The team's customer profile, if registered. */
+export const customerRow = (ctx: Pick<ServiceContext, "env">, teamId: string, id: string) =>
+  database(ctx.env.DB)
     .select()
     .from(schema.customers)
     .where(and(eq(schema.customers.teamId, teamId), eq(schema.customers.id, id)))
     .get();
+
+export async function findCustomer(ctx: ServiceContext, id: string) {
+  requireScope(ctx.actor, "read:customers");
+  const teamId = requireTeam(ctx.actor);
+  const row = await customerRow(ctx, teamId, id);
   if (!row) throw new ApiError("not_found", "No customer with this id.");
   return { teamId, row };
 }

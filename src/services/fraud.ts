@@ -1,6 +1,6 @@
 // Fraud alerts (API.md §7): the list and the team's thresholds. The detectors' writes (one upsert per subject and
 // window, a `fraud.alert` event when an alert is new) are in src/db/fraud.ts, shared with the objects.
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt } from "drizzle-orm";
 import { database, schema } from "../db/client";
 import { type FraudType, type Threshold, withFraudDefaults } from "../domain/fraud";
 import { teamFraudSettings } from "../db/fraud";
@@ -22,6 +22,17 @@ const renderAlert = (r: AlertRow) => ({
 });
 
 const MAX_ALERTS = 500;
+
+/** The velocity alerts that name a customer (the other detectors name credentials), oldest first. */
+export async function customerAlerts(ctx: Pick<ServiceContext, "env">, teamId: string, customerId: string) {
+  const t = schema.fraudAlerts;
+  const rows = await database(ctx.env.DB)
+    .select()
+    .from(t)
+    .where(and(eq(t.teamId, teamId), eq(t.type, "customer_velocity"), eq(t.subject, customerId)))
+    .orderBy(asc(t.firstSeen));
+  return rows.map(renderAlert);
+}
 
 /** The team's alerts last seen in the window, newest first (at most 500). */
 export async function listFraudAlerts(ctx: ServiceContext, query: { from?: string; to?: string }) {
