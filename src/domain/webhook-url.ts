@@ -67,9 +67,11 @@ function v6Blocked(g: number[]): boolean {
   if (zeros(8)) return true; // unspecified
   if (zeros(7) && g[7] === 1) return true; // loopback
   if (zeros(5) && g[5] === 0xffff) return v4Blocked(embeddedV4(g[6]!, g[7]!)); // IPv4-mapped
+  if (zeros(4) && g[4] === 0xffff && g[5] === 0) return v4Blocked(embeddedV4(g[6]!, g[7]!)); // IPv4-translated ::ffff:0:0/96
   if (zeros(6)) return true; // IPv4-compatible (deprecated): never public
   if (a === 0x64 && b === 0xff9b) return v4Blocked(embeddedV4(g[6]!, g[7]!)); // NAT64
   if (a === 0x2002) return v4Blocked(embeddedV4(b, g[2]!)); // 6to4
+  if (a === 0x2001 && b === 0) return true; // Teredo 2001::/32: a tunnel to an IPv4 host the address hides
   if ((a & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
   if ((a & 0xffc0) === 0xfe80 || (a & 0xffc0) === 0xfec0) return true; // link-local, site-local
   if ((a & 0xff00) === 0xff00) return true; // multicast
@@ -80,7 +82,8 @@ function v6Blocked(g: number[]): boolean {
 
 /** Why `hostname` (as URL.hostname gives it) is not a public internet host, or null if it may be one. */
 export function nonPublicHost(hostname: string): string | null {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
+  // Every trailing dot: `localhost..` names localhost as much as `localhost.` does.
+  const host = hostname.toLowerCase().replace(/\.+$/, "");
   if (host.startsWith("[")) {
     const groups = parseV6(host.slice(1, -1));
     if (!groups) return "the IPv6 address cannot be read";

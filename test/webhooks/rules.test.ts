@@ -15,6 +15,8 @@ describe("webhook URLs", () => {
     "http://hooks.example.com/x", // not https
     "https://localhost/x",
     "https://LOCALHOST./x",
+    "https://localhost../x", // more than one trailing dot
+    "https://metadata.google.internal../x",
     "https://api.localhost/x",
     "https://printer.local/x",
     "https://metadata.google.internal/computeMetadata/v1/",
@@ -42,6 +44,9 @@ describe("webhook URLs", () => {
     "https://[::ffff:169.254.169.254]/x",
     "https://[64:ff9b::a00:1]/x", // NAT64 of 10.0.0.1
     "https://[2002:7f00:1::]/x", // 6to4 of 127.0.0.1
+    "https://[::ffff:0:7f00:1]/x", // IPv4-translated (SIIT) 127.0.0.1
+    "https://[::ffff:0:a9fe:a9fe]/x", // IPv4-translated 169.254.169.254
+    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x", // Teredo: a tunnel to an IPv4 host
     "https://[fe80::1]/x",
     "https://[fc00::1]/x",
     "https://[fd12:3456::1]/x",
