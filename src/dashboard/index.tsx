@@ -88,12 +88,14 @@ dashboardRoutes.post("/login", async (c) => {
 async function signIn(c: DashboardContext, teamId: string | null): Promise<boolean> {
   const session = await readSession(c, c.env.JWT_SECRET);
   if (!session) return false;
-  c.set("auditSubject", { teamId, credentialId: session.userId });
+  // The team in the URL is the user's only once actorFor found the membership: a refusal is audited under no team.
+  c.set("auditSubject", { teamId: null, credentialId: session.userId });
   const found = await actorFor(c.env, session, teamId);
   if (!found) {
     clearSession(c);
     return false;
   }
+  c.set("auditSubject", { teamId: found.actor.teamId, credentialId: session.userId });
   c.set("session", session);
   c.set("actor", found.actor);
   c.set("teams", found.teams);

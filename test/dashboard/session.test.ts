@@ -75,6 +75,20 @@ describe("dashboard sign-in", () => {
     expect(page.html).toContain("team_access_denied");
   });
 
+  it("audits a refused team under no team, as REST does: nothing is written into another team's audit log", async () => {
+    const { owner, browser } = await signedIn();
+    const other = await signUp();
+    const page = await browser.get(`/dashboard/${other.teamId}/campaigns`);
+    expect(page.status).toBe(403);
+    const requestId = page.headers.get("Request-Id");
+    const row = await pollUntil(
+      () => env.DB.prepare("SELECT team_id, credential_id, status FROM audit_log WHERE request_id = ?").bind(requestId).first(),
+      (found) => found !== null,
+      { intervalMs: 100 },
+    );
+    expect(row).toEqual({ team_id: null, credential_id: owner.userId, status: 403 });
+  });
+
   it("signing out ends the session: the old cookie no longer opens a page", async () => {
     const { owner, browser } = await signedIn();
     const page = await browser.get(`/dashboard/${owner.teamId}/campaigns`);
