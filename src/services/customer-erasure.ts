@@ -41,10 +41,10 @@ export function erasureStatements(db: D1Database, teamId: string, id: string, ps
       .bind(pseudonym, teamId, id, erasedAt),
     // Reservations made since the erasure began stay the id's own (their objects kept them under it).
     db.prepare("DELETE FROM customer_reservations WHERE team_id = ? AND customer_id = ? AND reserved_at < ?").bind(teamId, id, erasedAt),
-    // The audit log keeps the request, not whom it named.
+    // The audit log keeps the request, not whom it named. Compared as text, not with LIKE: `_` and `%` may be in an id.
     db
-      .prepare("UPDATE audit_log SET path = ? || substr(path, length(?) + 1) WHERE team_id = ? AND (path = ? OR path LIKE ? || '/%') AND at <= ?")
-      .bind(`/v1/customers/${pseudonym}`, encodedPath, teamId, encodedPath, encodedPath, erasedAt),
+      .prepare("UPDATE audit_log SET path = ?1 || substr(path, length(?2) + 1) WHERE team_id = ?3 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/') AND at <= ?4")
+      .bind(`/v1/customers/${pseudonym}`, encodedPath, teamId, erasedAt),
     rewrite("agent_approvals", "body", "created_at"),
     rewrite("agent_approvals", "input", "created_at"),
     rewrite("agent_approvals", "execution_result", "created_at"),

@@ -108,6 +108,22 @@ describe("DELETE /v1/customers/{id}", () => {
     expect(untouched.subject).toBe(id);
   });
 
+  it("rewrites the audit paths of the erased id only: _ and % in an id are not wildcards", async () => {
+    const { admin } = await newTeam();
+    const suffix = crypto.randomUUID().slice(0, 8);
+    const id = `w_${suffix}`;
+    const lookalike = `wx${suffix}`;
+    for (const customer of [id, lookalike]) expect((await call("POST", "/v1/customers", { token: admin.key, body: { id: customer } })).status).toBe(201);
+    // A refused request is audited with its path: here one that names the look-alike.
+    const narrow = (await call("POST", "/v1/api-keys", { token: admin.key, body: { name: "vouchers only", type: "secret", scopes: ["read:vouchers"] } })).body.key;
+    const refused = await call("GET", `/v1/customers/${lookalike}/redemptions`, { token: narrow });
+    expect(refused.status).toBe(403);
+    const entry = () => env.DB.prepare("SELECT path FROM audit_log WHERE request_id = ?").bind(refused.headers.get("Request-Id")).first<{ path: string }>();
+    await pollUntil(entry, (row) => row !== null, { intervalMs: 100 });
+    expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
+    expect(await entry()).toEqual({ path: `/v1/customers/${lookalike}/redemptions` });
+  });
+
   it("only its own team's customer; needs write:customers; an agent's erasure waits for approval", async () => {
     const { owner, admin } = await newTeam();
     const id = `keep-${crypto.randomUUID().slice(0, 8)}`;
