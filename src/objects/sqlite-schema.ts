@@ -11,16 +11,20 @@ export function addColumnIfMissing(sql: SqlStorage, table: string, column: strin
 /**
  * Runs `migrate` unless the object's tables are already at `version`, so that a warm start costs one query rather
  * than a CREATE … IF NOT EXISTS per table and index. `migrate` must be idempotent (it runs again after a crash).
+ * With `unlessEmpty`, an object with no tables at all is left without them (and false returned): creating them
+ * is what makes an object's storage, so an object asked about something that does not exist keeps none.
  */
-export function ensureSchema(sql: SqlStorage, version: number, migrate: () => void) {
+export function ensureSchema(sql: SqlStorage, version: number, migrate: () => void, { unlessEmpty = false } = {}): boolean {
   let current = 0;
   try {
     current = sql.exec<{ v: number }>("SELECT version AS v FROM schema_version").one().v;
   } catch {
     // No schema_version table yet: a new object, or one from before it existed.
+    if (unlessEmpty && sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").one().n === 0) return false;
   }
-  if (current >= version) return;
+  if (current >= version) return true;
   migrate();
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), version INTEGER NOT NULL)");
   sql.exec("INSERT INTO schema_version (singleton, version) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version", version);
+  return true;
 }

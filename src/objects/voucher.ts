@@ -71,6 +71,17 @@ export class VoucherObject extends DurableObject<Env> {
   private readonly standing: VoucherStanding;
   private readonly customers: VoucherCustomers;
 
+  /** Whether the object's tables exist: false for a new object until it has a voucher to keep. */
+  private schemaReady: boolean;
+  private readonly migrate = () =>
+    this.ctx.storage.transactionSync(() => {
+      this.store.migrate();
+      this.outbox.migrate();
+      this.validations.migrate();
+      this.reservations.migrate();
+      this.store.adoptLegacyFlags(this.outbox);
+    });
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
@@ -79,15 +90,9 @@ export class VoucherObject extends DurableObject<Env> {
     this.validations = new ValidationCounts(sql);
     this.reservations = new Reservations(ctx.storage);
     // A quiet voucher's object starts for nearly every call: its tables are checked with one query, not one each.
-    ensureSchema(sql, VOUCHER_SCHEMA_VERSION, () =>
-      ctx.storage.transactionSync(() => {
-        this.store.migrate();
-        this.outbox.migrate();
-        this.validations.migrate();
-        this.reservations.migrate();
-        this.store.adoptLegacyFlags(this.outbox);
-      }),
-    );
+    // A new object creates them only once it has a voucher to keep (ready()): a code that exists nowhere, tried
+    // by anyone holding a key (publishable keys are public), must not leave an object with storage behind.
+    this.schemaReady = ensureSchema(sql, VOUCHER_SCHEMA_VERSION, this.migrate, { unlessEmpty: true });
     this.shipper = new OutboxShipper(ctx, this.outbox, {
       queue: () => this.env.LEDGER_QUEUE,
       voucher: () => this.load()?.definition ?? null,
@@ -107,6 +112,7 @@ export class VoucherObject extends DurableObject<Env> {
 
   /** Called right after the voucher is created in D1, so the first checkout needs no D1 read. */
   async install(definition: VoucherDefinition, counters: Counters): Promise<void> {
+    this.ready();
     if (this.load() === null) this.save(definition, counters, false);
   }
 
@@ -146,6 +152,8 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   private addTallies(tallies: ValidationTally[]) {
+    if (tallies.length === 0) return;
+    this.ready();
     for (const t of tallies) this.validations.add(t);
     this.shipper.schedule(SHIP_INTERVAL_MS);
   }
@@ -330,6 +338,8 @@ export class VoucherObject extends DurableObject<Env> {
    * a hold is dropped in the same synchronous step that commits or abandons its redemption, so absent is final.
    */
   async redemptionStates(ids: string[]): Promise<RedemptionState[]> {
+    // No tables: this object never held a voucher, so nothing was ever committed or held here.
+    if (!this.schemaReady) return ids.map(() => "absent");
     const waiting = this.holds.ids();
     return ids.map((id) => {
       if (this.store.findRedemption(id)) return "committed";
@@ -367,11 +377,13 @@ export class VoucherObject extends DurableObject<Env> {
 
   /** A data-subject export (API.md §7): the customer's reservations this voucher keeps. */
   async customerReservations(customerId: string): Promise<ReservationRecord[]> {
+    if (!this.schemaReady) return [];
     return this.reservations.ofCustomerRecords(customerId);
   }
 
   /** Erasure (API.md §7): see VoucherCustomers.erase. */
   async eraseCustomer(customerId: string, pseudonym: string, before: number): Promise<number> {
+    if (!this.schemaReady) return 0;
     const { renamed, reported } = this.customers.erase(customerId, pseudonym, before);
     if (reported) await this.shipper.soon();
     return renamed;
@@ -397,6 +409,7 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    if (!this.schemaReady) return;
     this.shipper.alarmFired();
     this.reservations.expireDue(Date.now());
     await this.releases.run();
@@ -422,8 +435,13 @@ export class VoucherObject extends DurableObject<Env> {
     this.snapshot = { definition, counters };
   }
 
+  /** Creates the object's tables, if this is a new object about to keep its voucher. */
+  private ready() {
+    if (!this.schemaReady) this.schemaReady = ensureSchema(this.ctx.storage.sql, VOUCHER_SCHEMA_VERSION, this.migrate);
+  }
+
   private load(): Snapshot | null {
-    if (!this.snapshot) {
+    if (!this.snapshot && this.schemaReady) {
       this.snapshot = this.store.load() ?? undefined;
       this.validations.known(this.store.unshippedTotalsAtLoad);
       if (this.store.heldAtLoad) this.reservations.known(this.store.heldAtLoad);
@@ -439,6 +457,7 @@ export class VoucherObject extends DurableObject<Env> {
     // Installed while D1 answered: that state is at least as fresh.
     if (this.load()) return this.snapshot!;
     if (!row) return null;
+    this.ready();
     const snapshot = definitionFromRow(row);
     this.save(snapshot.definition, snapshot.counters, false, mirrorVersionOf(row));
     return snapshot;
