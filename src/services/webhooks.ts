@@ -151,15 +151,19 @@ export async function rotateWebhookSecret(ctx: ServiceContext, id: string, input
   const oldExpiresAt = grace > 0 ? Math.floor((now + grace * 1000) / 1000) * 1000 : null;
   const secret = newWebhookSecret();
   const t = schema.webhookEndpoints;
-  await database(ctx.env.DB)
+  // The old secret is the stored one when this statement runs, not the one read above: of two concurrent
+  // rotations the second keeps the first's secret live, so every secret answered has signed deliveries.
+  const rotated = await database(ctx.env.DB)
     .update(t)
     .set({
       secret: await seal(ctx.env.ENCRYPTION_KEY, secret),
-      previousSecret: oldExpiresAt === null ? null : row.secret,
+      previousSecret: oldExpiresAt === null ? null : sql`${t.secret}`,
       previousSecretExpiresAt: oldExpiresAt,
       updatedAt: now,
     })
-    .where(eq(t.id, row.id));
+    .where(and(eq(t.id, row.id), eq(t.teamId, teamId)))
+    .run();
+  if (rotated.meta.changes !== 1) throw new ApiError("not_found", "No webhook endpoint with this id.");
   return { secret, old_secret_expires_at: iso(oldExpiresAt) };
 }
 

@@ -176,6 +176,19 @@ describe("changing an endpoint", () => {
     }
   });
 
+  it("concurrent rotations chain: the previous secret is another rotation's answer, so every answered secret signed something", async () => {
+    const team = await newTeam();
+    const endpoint = await createEndpoint(team.admin.key);
+    const [a, b] = await Promise.all([
+      call("POST", `/v1/webhooks/${endpoint.id}/rotate-secret`, { token: team.admin.key }),
+      call("POST", `/v1/webhooks/${endpoint.id}/rotate-secret`, { token: team.admin.key }),
+    ]);
+    expect([a!.status, b!.status]).toEqual([200, 200]);
+    const row = (await endpointRow(endpoint.id))!;
+    const live = [await unseal(env.ENCRYPTION_KEY, row.secret), await unseal(env.ENCRYPTION_KEY, row.previous_secret!)];
+    expect(live.sort()).toEqual([a!.body.secret, b!.body.secret].sort());
+  });
+
   it("DELETE → 204; then it is gone (404) and a test event or retry has nothing to reach", async () => {
     const team = await newTeam();
     const endpoint = await createEndpoint(team.admin.key);
