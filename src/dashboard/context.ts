@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv, ServiceContext } from "../env";
-import { validationError } from "../errors";
+import { ApiError, validationError } from "../errors";
 import { serviceContext } from "../routes/context";
 import { checkCsrf } from "./session";
 import type { DashboardEnv } from "./types";
@@ -23,9 +23,18 @@ export function services(c: DashboardContext): ServiceContext {
   });
 }
 
+/** The posted body as form fields; a body the runtime cannot parse (broken multipart, no boundary) is the sender's mistake: 400. */
+export async function parseForm(c: Context): Promise<Record<string, string | File>> {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    throw new ApiError("invalid_request", "The form could not be read: send it as application/x-www-form-urlencoded or well-formed multipart/form-data.");
+  }
+}
+
 /** The posted form's text fields, once its CSRF token matches the session's. */
 export async function readForm(c: DashboardContext): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
+  const body = await parseForm(c);
   await checkCsrf(c.env, c.get("session"), body._csrf);
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) if (typeof value === "string" && name !== "_csrf") fields[name] = value.trim();

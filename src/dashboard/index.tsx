@@ -9,7 +9,7 @@ import { audit } from "../middleware/audit";
 import { LoginBody } from "../routes/auth/schema";
 import { endSession, login } from "../services/auth";
 import { verifyAccessToken } from "../lib/tokens";
-import { type DashboardContext, parseWith, readForm, services } from "./context";
+import { type DashboardContext, parseForm, parseWith, readForm, services } from "./context";
 import { noticeOf, Page, teamPath } from "./layout";
 import { approvalPages } from "./pages/approvals";
 import { campaignPages } from "./pages/campaigns";
@@ -70,7 +70,7 @@ function SignIn(props: { notice?: string | null; error?: string; email?: string 
 dashboardRoutes.get("/login", (c) => c.html(<SignIn notice={noticeOf(c.req.query("notice"))} />));
 
 dashboardRoutes.post("/login", async (c) => {
-  const body = await c.req.parseBody();
+  const body = await parseForm(c);
   const input = parseWith(LoginBody, { email: body.email, password: body.password });
   try {
     const tokens = await login(c.env, input);

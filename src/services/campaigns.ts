@@ -131,12 +131,20 @@ export async function patchCampaign(ctx: ServiceContext, id: string, input: Reco
   }
   await ctx.authorize(row.teamId, { operation: "update_campaign", params: { id }, input });
   if (ctx.dryRun) return renderCampaign(next);
-  await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, { endsAt: next.endsAt, budgetCap: next.budgetCap });
-  await database(ctx.env.DB)
-    .update(schema.campaigns)
-    .set({ name: next.name, endsAt: next.endsAt, budgetCap: next.budgetCap, updatedAt: next.updatedAt })
-    .where(eq(schema.campaigns.id, row.id));
-  return renderCampaign(next);
+  // Only the fields the request names, to the object and to D1: a concurrent PATCH of another field (or a pause)
+  // is never written back with what this request read, least of all a budget cap the object enforces.
+  const changes: { endsAt?: number | null; budgetCap?: number | null } = {};
+  if ("ends_at" in input) changes.endsAt = next.endsAt;
+  if ("budget_cap" in input) changes.budgetCap = next.budgetCap;
+  if (Object.keys(changes).length > 0) await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, changes);
+  const c = schema.campaigns;
+  const updated = await database(ctx.env.DB)
+    .update(c)
+    .set({ ...changes, ...("name" in input ? { name: next.name } : {}), updatedAt: next.updatedAt })
+    .where(and(eq(c.id, row.id), eq(c.teamId, row.teamId)))
+    .returning()
+    .get();
+  return renderCampaign(updated ?? next);
 }
 
 export async function pauseCampaign(ctx: ServiceContext, id: string, paused: boolean) {

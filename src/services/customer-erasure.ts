@@ -73,9 +73,19 @@ export async function eraseCustomer(ctx: ServiceContext, id: string): Promise<vo
 
   // The erasure is recorded before its holders are read: a reservation report written to D1 after this insert
   // sees it and is handled on arrival (its objects told), one written before it is among the holders read below.
-  await env.DB.prepare("INSERT INTO customer_erasures (subject_hash, team_id, pseudonym, erased_at) VALUES (?, ?, ?, ?)")
-    .bind(subject, teamId, pseudonym, erasedAt)
+  // One erasure per registration: recorded only if none was since the id was last registered or reserved, so of
+  // concurrent erasures one runs (one pseudonym) and the others find the customer gone, as they would after it.
+  const recorded = await env.DB.prepare(
+    `INSERT INTO customer_erasures (subject_hash, team_id, pseudonym, erased_at)
+     SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (
+       SELECT 1 FROM customer_erasures WHERE subject_hash = ?1 AND erased_at >= coalesce((
+         SELECT max(t) FROM (SELECT created_at AS t FROM customers WHERE team_id = ?2 AND id = ?5
+                             UNION ALL SELECT reserved_at FROM customer_reservations WHERE team_id = ?2 AND customer_id = ?5)), 0))
+     ON CONFLICT DO NOTHING`,
+  )
+    .bind(subject, teamId, pseudonym, erasedAt, id)
     .run();
+  if (recorded.meta.changes !== 1) throw new ApiError("not_found", "No customer with this id.");
   try {
     // Objects first: once they answer, their own storage (and what they have yet to ship) names the pseudonym.
     const { results: holders } = await env.DB.prepare(

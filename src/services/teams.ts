@@ -104,5 +104,13 @@ export async function removeMember(ctx: ServiceContext, teamId: string, userId: 
       ),
     )
     .run();
-  if (removed.meta.changes !== 1) throw new ApiError("last_owner");
+  if (removed.meta.changes === 1) return;
+  // Refused by the owner guard, or removed meanwhile by a concurrent call: the latter is simply not there (404).
+  const still = await db
+    .select({ role: schema.memberships.role })
+    .from(schema.memberships)
+    .where(and(eq(schema.memberships.teamId, teamId), eq(schema.memberships.userId, userId)))
+    .get();
+  if (!still) throw new ApiError("not_found", "No member with this user id in the team.");
+  throw new ApiError("last_owner");
 }

@@ -1,6 +1,7 @@
 // Webhook endpoints (API.md §9): create (the secret shown once, stored sealed), list, get, patch, delete, rotate
 // the secret, send a test event. Deliveries and their retry are in ./webhook-deliveries.ts.
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { database, schema, statementOf } from "../db/client";
 import { type EventType, newEvent } from "../domain/webhook-events";
 import { checkWebhookUrl } from "../domain/webhook-url";
@@ -103,17 +104,27 @@ export async function patchWebhook(ctx: ServiceContext, id: string, input: Recor
   const teamId = requireTeam(ctx.actor);
   requireOnlyFields(input, ["url", "events", "description", "status"]);
   const row = await findEndpoint(ctx, teamId, id);
-  const next: EndpointRow = { ...row, updatedAt: Date.now() };
-  if (typeof input.url === "string") next.url = allowedUrl(ctx, input.url);
-  if (Array.isArray(input.events)) next.events = normalizeEvents(input.events as string[]);
-  if ("description" in input) next.description = (input.description as string | null | undefined) ?? null;
-  if (input.status === "enabled" && row.status === "disabled") Object.assign(next, { status: "enabled", disabledReason: null, failingSince: null });
-  if (input.status === "disabled" && row.status === "enabled") Object.assign(next, { status: "disabled", disabledReason: "manual" });
-  await ctx.authorize(teamId, { operation: "update_webhook", params: { id }, input });
-  const { url, events, description, status, disabledReason, failingSince, updatedAt } = next;
   const t = schema.webhookEndpoints;
-  await database(ctx.env.DB).update(t).set({ url, events, description, status, disabledReason, failingSince, updatedAt }).where(eq(t.id, row.id));
-  return renderEndpoint(next);
+  // Only the fields the request names are written, and a status change is decided against the stored status in
+  // the same statement: a concurrent PATCH of another field, or a disable by delivery (gone, failing), is kept.
+  const changes: SQLiteUpdateSetSource<typeof t> = { updatedAt: Date.now() };
+  if (typeof input.url === "string") changes.url = allowedUrl(ctx, input.url);
+  if (Array.isArray(input.events)) changes.events = normalizeEvents(input.events as string[]);
+  if ("description" in input) changes.description = (input.description as string | null | undefined) ?? null;
+  if (input.status === "enabled") {
+    Object.assign(changes, {
+      disabledReason: sql`CASE WHEN ${t.status} = 'disabled' THEN NULL ELSE ${t.disabledReason} END`,
+      failingSince: sql`CASE WHEN ${t.status} = 'disabled' THEN NULL ELSE ${t.failingSince} END`,
+      status: "enabled",
+    });
+  }
+  if (input.status === "disabled") {
+    Object.assign(changes, { disabledReason: sql`CASE WHEN ${t.status} = 'enabled' THEN 'manual' ELSE ${t.disabledReason} END`, status: "disabled" });
+  }
+  await ctx.authorize(teamId, { operation: "update_webhook", params: { id }, input });
+  const updated = await database(ctx.env.DB).update(t).set(changes).where(and(eq(t.id, row.id), eq(t.teamId, teamId))).returning().get();
+  if (!updated) throw new ApiError("not_found", "No webhook endpoint with this id.");
+  return renderEndpoint(updated);
 }
 
 /** Deletes the endpoint and its deliveries: nothing more is sent to it (a message already queued finds nothing). */
@@ -140,15 +151,19 @@ export async function rotateWebhookSecret(ctx: ServiceContext, id: string, input
   const oldExpiresAt = grace > 0 ? Math.floor((now + grace * 1000) / 1000) * 1000 : null;
   const secret = newWebhookSecret();
   const t = schema.webhookEndpoints;
-  await database(ctx.env.DB)
+  // The old secret is the stored one when this statement runs, not the one read above: of two concurrent
+  // rotations the second keeps the first's secret live, so every secret answered has signed deliveries.
+  const rotated = await database(ctx.env.DB)
     .update(t)
     .set({
       secret: await seal(ctx.env.ENCRYPTION_KEY, secret),
-      previousSecret: oldExpiresAt === null ? null : row.secret,
+      previousSecret: oldExpiresAt === null ? null : sql`${t.secret}`,
       previousSecretExpiresAt: oldExpiresAt,
       updatedAt: now,
     })
-    .where(eq(t.id, row.id));
+    .where(and(eq(t.id, row.id), eq(t.teamId, teamId)))
+    .run();
+  if (rotated.meta.changes !== 1) throw new ApiError("not_found", "No webhook endpoint with this id.");
   return { secret, old_secret_expires_at: iso(oldExpiresAt) };
 }
 

@@ -1,12 +1,13 @@
 // The dashboard's session and its defences: the cookie's flags, CSRF tokens and the Origin check, the CSP, team
 // membership, and sign-out ending the session.
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMember, call, newTeam, signUp } from "../helpers/api";
 import { pollUntil } from "../helpers/poll";
 import { hookPath, hookUrl } from "../helpers/webhooks";
 import { unseal } from "../../src/lib/sealing";
-import { Browser, csrfOf } from "./browser";
+import { Browser, csrfOf, ORIGIN } from "./browser";
 
 async function signedIn() {
   const { owner, admin } = await newTeam();
@@ -156,6 +157,23 @@ describe("dashboard forms", () => {
     const res = await browser.post(`/dashboard/${owner.teamId}/campaigns`, { name: "Bad", discount_type: "percent", discount_value: "250" }, { csrf: csrfOf(list) });
     expect(res.status).toBe(400);
     expect(res.html).toContain("discount.percent_off");
+  });
+
+  it("answers a form body that cannot be parsed (broken multipart, no boundary) with 400, never 500", async () => {
+    const { owner, browser } = await signedIn();
+    const bodies: [string, string][] = [
+      ["--x\r\nbroken", "multipart/form-data; boundary=x"],
+      ["garbage", "multipart/form-data"],
+    ];
+    for (const path of [`/dashboard/${owner.teamId}/campaigns`, "/dashboard/login", "/dashboard/logout"]) {
+      for (const [body, type] of bodies) {
+        const res = await exports.default.fetch(
+          new Request(`${ORIGIN}${path}`, { method: "POST", headers: { Cookie: browser.cookie!, Origin: ORIGIN, "Content-Type": type }, body, redirect: "manual" }),
+        );
+        expect(res.status, `${path} ${type}`).toBe(400);
+        expect(await res.text()).toContain("invalid_request");
+      }
+    }
   });
 
   it("shows a new key's secret once: the answer carries it, the list never does", async () => {

@@ -283,6 +283,23 @@ describe("PATCH /v1/campaigns/{id}", () => {
     const refused = await call("PATCH", `/v1/campaigns/${campaign.id}`, { token, body: { discount: { type: "free_shipping" } }, headers: DRY_RUN });
     expectError(refused, 422, "unsupported_field");
   });
+  it("concurrent PATCHes of different fields all land, in D1 and in the budget the campaign's object enforces", async () => {
+    const { admin } = await newTeam();
+    for (let round = 0; round < 3; round++) {
+      const campaign = await createCampaign(admin.key, { currency: "EUR", budget_cap: { amount: 10_000 } });
+      const endsAt = at(48 * hour);
+      const answers = await Promise.all([
+        call("PATCH", `/v1/campaigns/${campaign.id}`, { token: admin.key, body: { budget_cap: { amount: 500 } } }),
+        call("PATCH", `/v1/campaigns/${campaign.id}`, { token: admin.key, body: { name: "Renamed" } }),
+        call("PATCH", `/v1/campaigns/${campaign.id}`, { token: admin.key, body: { ends_at: endsAt } }),
+      ]);
+      for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
+      const got = await call("GET", `/v1/campaigns/${campaign.id}`, { token: admin.key });
+      expect(got.body).toMatchObject({ name: "Renamed", ends_at: endsAt, budget_cap: { amount: 500 } });
+      // A rename that read the old cap must not have handed it back to the object that enforces it.
+      expect(got.body.stats.budget_remaining).toBe(500);
+    }
+  });
 });
 
 describe("POST /v1/campaigns/{id}/pause", () => {

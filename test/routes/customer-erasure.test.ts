@@ -76,6 +76,27 @@ describe("DELETE /v1/customers/{id}", () => {
     expect(third.status).toBe(409);
   });
 
+  it("concurrent erasures of one customer: one runs (204, one pseudonym), the others find it gone (404), never 500", async () => {
+    const { owner, admin } = await newTeam();
+    const id = `twice-${crypto.randomUUID().slice(0, 8)}`;
+    await call("POST", "/v1/customers", { token: admin.key, body: { id } });
+    const voucher = await createVoucher(admin.key, { redemption_limit: 5 });
+    await redeemOk(admin.key, voucher.code, { customer_id: id, order: order() });
+    await flushedRead([{ teamId: owner.teamId, code: voucher.code }], () => call("GET", `/v1/customers/${id}/redemptions`, { token: admin.key }), (r) => r.body?.data?.length === 1);
+
+    const answers = await Promise.all(Array.from({ length: 6 }, () => call("DELETE", `/v1/customers/${id}`, { token: admin.key })));
+    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([204, 404, 404, 404, 404, 404]);
+    const erasures = await env.DB.prepare("SELECT pseudonym FROM customer_erasures WHERE team_id = ?").bind(owner.teamId).all<{ pseudonym: string }>();
+    expect(erasures.results).toHaveLength(1);
+    const row = await env.DB.prepare("SELECT customer_id FROM redemptions WHERE team_id = ?").bind(owner.teamId).first<{ customer_id: string }>();
+    expect(row?.customer_id).toBe(erasures.results[0]!.pseudonym);
+
+    // Registered again, the id is a new customer that can be erased in its turn.
+    expect((await call("POST", "/v1/customers", { token: admin.key, body: { id } })).status).toBe(201);
+    expect((await call("DELETE", `/v1/customers/${id}`, { token: admin.key })).status).toBe(204);
+    expectApiError(await call("GET", `/v1/customers/${id}`, { token: admin.key }), 404, "not_found");
+  });
+
   it("a velocity alert that named the customer names the pseudonym afterwards; other teams' alerts keep theirs", async () => {
     const mine = await newTeam();
     const theirs = await newTeam();

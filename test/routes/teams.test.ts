@@ -281,6 +281,14 @@ describe("DELETE /v1/teams/{id}/members/{user_id}", () => {
     expect(list.body.data).toEqual([expect.objectContaining({ user_id: coOwner.userId, role: "owner" })]);
   });
 
+  it("removing the same member twice at once: one 204, the other 404 (it is gone), never last_owner", async () => {
+    const team = await teamWith("viewer");
+    const viewer = team.added.viewer;
+    const results = await Promise.all(Array.from({ length: 3 }, () => removeMember(team.owner.accessToken, team.teamId, viewer.userId)));
+    expect(results.map((r) => r.status).sort()).toEqual([204, 404, 404]);
+    for (const r of results.filter((r) => r.status !== 204)) expectError(r, 404, "not_found");
+  });
+
   /** Exactly one owner is left and exactly one removal answered 204; the loser is refused, never a 5xx. */
   async function expectOneOwnerLeft(teamId: string, owners: Account[], results: { status: number; body: any }[]) {
     expect(results.map((r) => r.status).filter((s) => s === 204)).toHaveLength(1);

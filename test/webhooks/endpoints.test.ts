@@ -159,6 +159,36 @@ describe("changing an endpoint", () => {
     expectApiError(await call("POST", `/v1/webhooks/${endpoint.id}/rotate-secret`, { token: team.admin.key, body: { expire_old_in_seconds: 86_401 } }), 400, "invalid_request");
   });
 
+  it("concurrent PATCHes of different fields all land: none writes back what another changed", async () => {
+    const team = await newTeam();
+    for (let round = 0; round < 3; round++) {
+      const endpoint = await createEndpoint(team.admin.key);
+      const url = hookUrl(hookPath());
+      const answers = await Promise.all([
+        call("PATCH", `/v1/webhooks/${endpoint.id}`, { token: team.admin.key, body: { url } }),
+        call("PATCH", `/v1/webhooks/${endpoint.id}`, { token: team.admin.key, body: { events: ["voucher.created"] } }),
+        call("PATCH", `/v1/webhooks/${endpoint.id}`, { token: team.admin.key, body: { description: "Both" } }),
+        call("PATCH", `/v1/webhooks/${endpoint.id}`, { token: team.admin.key, body: { status: "disabled" } }),
+      ]);
+      for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
+      const got = await call("GET", `/v1/webhooks/${endpoint.id}`, { token: team.admin.key });
+      expect(got.body).toMatchObject({ url, events: ["voucher.created"], description: "Both", status: "disabled", disabled_reason: "manual" });
+    }
+  });
+
+  it("concurrent rotations chain: the previous secret is another rotation's answer, so every answered secret signed something", async () => {
+    const team = await newTeam();
+    const endpoint = await createEndpoint(team.admin.key);
+    const [a, b] = await Promise.all([
+      call("POST", `/v1/webhooks/${endpoint.id}/rotate-secret`, { token: team.admin.key }),
+      call("POST", `/v1/webhooks/${endpoint.id}/rotate-secret`, { token: team.admin.key }),
+    ]);
+    expect([a!.status, b!.status]).toEqual([200, 200]);
+    const row = (await endpointRow(endpoint.id))!;
+    const live = [await unseal(env.ENCRYPTION_KEY, row.secret), await unseal(env.ENCRYPTION_KEY, row.previous_secret!)];
+    expect(live.sort()).toEqual([a!.body.secret, b!.body.secret].sort());
+  });
+
   it("DELETE → 204; then it is gone (404) and a test event or retry has nothing to reach", async () => {
     const team = await newTeam();
     const endpoint = await createEndpoint(team.admin.key);
