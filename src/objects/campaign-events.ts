@@ -1,5 +1,6 @@
 // The campaign object's own event outbox: campaign.budget_reached (API.md §9) is decided here, in the same
-// storage transaction as the reservation that fills the budget or the first refusal for it, and written to D1's
+// storage transaction as the reservation that fills the budget or the first refusal for it, as campaign.paused
+// and campaign.resumed are with the change that pauses or resumes the campaign, and written to D1's
 // webhook outbox afterwards (at once, and by the object's alarm until D1 took it): never lost, never sent twice.
 // The budget counts as reached again only after a release or a new cap reopens it.
 import { newEvent, type WebhookEvent } from "../domain/webhook-events";
@@ -21,7 +22,11 @@ export class CampaignEvents {
   budgetReached(teamId: string, data: { campaign_id: string; budget_cap: number; spent: number }) {
     if (this.reached) return;
     this.sql.exec("INSERT INTO budget_flag (singleton, reached) VALUES (1, 1) ON CONFLICT (singleton) DO UPDATE SET reached = 1");
-    const event = newEvent(teamId, "campaign.budget_reached", data);
+    this.record(newEvent(teamId, "campaign.budget_reached", data));
+  }
+
+  /** Keeps an event to be written to D1. Call inside the storage transaction of the change it reports. */
+  record(event: WebhookEvent) {
     this.sql.exec("INSERT INTO event_outbox (id, event) VALUES (?, ?)", event.id, JSON.stringify(event));
   }
 

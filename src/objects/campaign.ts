@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { Reason } from "../domain/voucher-rules";
+import { newEvent } from "../domain/webhook-events";
 import { CampaignEvents } from "./campaign-events";
 import { CampaignReservations, type Reservation } from "./campaign-reservations";
 
@@ -17,6 +18,11 @@ export type CampaignState = {
   endsAt: number | null;
   budgetCap: number | null;
   perCustomerLimit: number | null;
+  /**
+   * Counts the object's changes (pause, end date, budget cap), so D1's copy takes only a newer one: two changes
+   * answered in one order may reach D1 in the other. Absent in states saved before it: 0.
+   */
+  revision?: number;
 };
 
 export type CampaignRef = { teamId: string; campaignId: string };
@@ -226,14 +232,28 @@ export class CampaignObject extends DurableObject<Env> {
     });
   }
 
-  async update(ref: CampaignRef, changes: Partial<Pick<CampaignState, "paused" | "endsAt" | "budgetCap">>): Promise<CampaignState | null> {
+  /**
+   * Changes the campaign (the next revision). `shown` is the campaign as the API shows it after the change: when
+   * the change pauses or resumes it, campaign.paused or campaign.resumed is recorded with it, in the same storage
+   * transaction, so the event is never lost and is sent once for each change that happened.
+   */
+  async update(
+    ref: CampaignRef,
+    changes: Partial<Pick<CampaignState, "paused" | "endsAt" | "budgetCap">>,
+    shown?: Record<string, unknown>,
+  ): Promise<CampaignState | null> {
     const state = await this.ensure(ref);
     if (!state) return null;
-    const next = { ...state, ...changes };
+    const next = { ...state, ...changes, revision: (state.revision ?? 0) + 1 };
     this.ctx.storage.transactionSync(() => {
       this.save(next);
       if (changes.budgetCap !== undefined && changes.budgetCap !== state.budgetCap) this.events.reopen();
+      if (shown && next.paused !== state.paused) {
+        this.events.record(newEvent(state.teamId, next.paused ? "campaign.paused" : "campaign.resumed", shown));
+      }
     });
+    // Written before the answer, as the change's own D1 write would be; the alarm writes it if D1 does not take it.
+    if (this.events.waiting) await this.events.flush(this.env).catch(() => this.armReconcile(Date.now() + RECONCILE_RETRY_MS));
     return next;
   }
 
@@ -288,7 +308,7 @@ export class CampaignObject extends DurableObject<Env> {
     const local = this.load();
     if (local) return local;
     const row = await this.env.DB.prepare(
-      "SELECT id, team_id, paused, starts_at, ends_at, budget_cap, per_customer_limit FROM campaigns WHERE id = ? AND team_id = ?",
+      "SELECT id, team_id, paused, starts_at, ends_at, budget_cap, per_customer_limit, object_revision FROM campaigns WHERE id = ? AND team_id = ?",
     )
       .bind(ref.campaignId, ref.teamId)
       .first<Record<string, number | string | null>>();
@@ -302,6 +322,7 @@ export class CampaignObject extends DurableObject<Env> {
       endsAt: row.ends_at === null ? null : Number(row.ends_at),
       budgetCap: row.budget_cap === null ? null : Number(row.budget_cap),
       perCustomerLimit: row.per_customer_limit === null ? null : Number(row.per_customer_limit),
+      revision: Number(row.object_revision ?? 0),
     };
     // Lost install: start the ledger from the redemptions D1 already holds rather than from zero.
     const spent = await this.env.DB.prepare(

@@ -40,6 +40,7 @@ export function campaignState(row: CampaignRow): CampaignState {
     endsAt: row.endsAt,
     budgetCap: row.budgetCap,
     perCustomerLimit: row.perCustomerLimit,
+    revision: row.objectRevision,
   };
 }
 

@@ -1,6 +1,7 @@
 // Campaigns: create, list by status, get with live stats, patch (name, ends_at, budget_cap), pause/resume.
-// The campaign's object is the authority for pause, end date and budget; D1 follows it right after.
-import { and, desc, eq, lt } from "drizzle-orm";
+// The campaign's object is the authority for pause, end date and budget; D1 follows it right after, by the
+// object's revision (an older change never overwrites a newer one), and the object sends paused/resumed itself.
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { newEvent } from "../domain/webhook-events";
 import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
@@ -10,6 +11,7 @@ import { newId } from "../lib/ids";
 import { page } from "../lib/pagination";
 import { requireOnlyFields, requireScope, requireTeam } from "./access";
 import { type CampaignRow, type CampaignStatus, campaignState, renderCampaign, renderStats, statusWhere } from "./campaign-store";
+import type { CampaignState } from "../objects/campaign";
 import type { Discount, Rules } from "../domain/voucher-rules";
 import { dispatchAfterResponse, eventStatements } from "./webhook-outbox";
 
@@ -63,6 +65,7 @@ export async function createCampaign(ctx: ServiceContext, input: CreateCampaignI
     startsAt: parseTime(input.starts_at),
     endsAt: parseTime(input.ends_at),
     paused: false,
+    objectRevision: 0,
     codePattern: { ...DEFAULT_PATTERN, ...input.code_pattern } as unknown as Record<string, unknown>,
     metadata: input.metadata ?? {},
     createdAt: now,
@@ -131,37 +134,49 @@ export async function patchCampaign(ctx: ServiceContext, id: string, input: Reco
   }
   await ctx.authorize(row.teamId, { operation: "update_campaign", params: { id }, input });
   if (ctx.dryRun) return renderCampaign(next);
-  // Only the fields the request names, to the object and to D1: a concurrent PATCH of another field (or a pause)
-  // is never written back with what this request read, least of all a budget cap the object enforces.
+  // Only the fields the request names go to the object: a concurrent PATCH of another field (or a pause) is never
+  // written back with what this request read, least of all a budget cap the object enforces.
   const changes: { endsAt?: number | null; budgetCap?: number | null } = {};
   if ("ends_at" in input) changes.endsAt = next.endsAt;
   if ("budget_cap" in input) changes.budgetCap = next.budgetCap;
-  if (Object.keys(changes).length > 0) await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, changes);
+  const state = Object.keys(changes).length > 0 ? await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, changes) : null;
+  const db = database(ctx.env.DB);
   const c = schema.campaigns;
-  const updated = await database(ctx.env.DB)
-    .update(c)
-    .set({ ...changes, ...("name" in input ? { name: next.name } : {}), updatedAt: next.updatedAt })
-    .where(and(eq(c.id, row.id), eq(c.teamId, row.teamId)))
-    .returning()
-    .get();
-  return renderCampaign(updated ?? next);
+  const named = "name" in input ? [db.update(c).set({ name: next.name, updatedAt: later(next.updatedAt) }).where(and(eq(c.id, row.id), eq(c.teamId, row.teamId)))] : [];
+  const statements = [...(state ? [mirrorStatement(ctx, row, state, next.updatedAt)] : []), ...named];
+  if (statements.length > 0) await ctx.env.DB.batch(statements.map((q) => statementOf(ctx.env.DB, q)));
+  return renderCampaign(state ? withState(next, state) : next);
 }
+
+/** `updated_at` moves forward only. */
+const later = (at: number) => sql`max(${schema.campaigns.updatedAt}, ${at})`;
+
+/**
+ * D1's copy of what the object governs (pause, end date, budget cap), as of the object's revision `state`: written
+ * only over an older revision, so of two changes answered one after the other, D1 keeps the later whatever the
+ * order their writes arrive in.
+ */
+function mirrorStatement(ctx: ServiceContext, row: CampaignRow, state: CampaignState, at: number) {
+  const c = schema.campaigns;
+  const revision = state.revision ?? 0;
+  return database(ctx.env.DB)
+    .update(c)
+    .set({ paused: state.paused, endsAt: state.endsAt, budgetCap: state.budgetCap, objectRevision: revision, updatedAt: later(at) })
+    .where(and(eq(c.id, row.id), eq(c.teamId, row.teamId), lt(c.objectRevision, revision)));
+}
+
+const withState = (row: CampaignRow, state: CampaignState): CampaignRow => ({ ...row, paused: state.paused, endsAt: state.endsAt, budgetCap: state.budgetCap });
 
 export async function pauseCampaign(ctx: ServiceContext, id: string, paused: boolean) {
   requireScope(ctx.actor, "write:campaigns");
   const row = await findCampaign(ctx, id);
   await ctx.authorize(row.teamId, { operation: "pause_campaign", params: { id }, input: { paused } });
-  // The object first: the very next validate or redeem of any voucher of the campaign sees it.
-  const state = await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, { paused });
-  if (!state) throw new ApiError("not_found", "No campaign with this id.");
   const updatedAt = Date.now();
-  const campaign = renderCampaign({ ...row, paused, updatedAt });
-  // D1 follows the object; the event goes with D1's change, and only if the row was not in that state already.
-  const event = newEvent(row.teamId, paused ? "campaign.paused" : "campaign.resumed", campaign, { now: updatedAt });
-  await ctx.env.DB.batch([
-    ...eventStatements(ctx.env.DB, [event], { sql: "EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND paused <> ?)", params: [row.id, paused ? 1 : 0] }),
-    statementOf(ctx.env.DB, database(ctx.env.DB).update(schema.campaigns).set({ paused, updatedAt }).where(eq(schema.campaigns.id, row.id))),
-  ]);
-  dispatchAfterResponse(ctx, [event]);
-  return campaign;
+  // The object first: the very next validate or redeem of any voucher of the campaign sees it. It records the
+  // event with its change, when there is one (pausing a paused campaign changes nothing, and sends nothing).
+  const state = await campaignStub(ctx, row.id).update({ teamId: row.teamId, campaignId: row.id }, { paused }, renderCampaign({ ...row, paused, updatedAt }));
+  if (!state) throw new ApiError("not_found", "No campaign with this id.");
+  const campaign = withState({ ...row, updatedAt }, state);
+  await ctx.env.DB.batch([statementOf(ctx.env.DB, mirrorStatement(ctx, row, state, updatedAt))]);
+  return renderCampaign(campaign);
 }

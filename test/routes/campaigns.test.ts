@@ -1,10 +1,12 @@
 // Campaigns through the public API: create (and its dry-run), validation, list by status with cursors, live
 // stats, patch, pause/resume, tenant isolation, and what a campaign voucher inherits.
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Answer, call, createKey, expectError, newTeam } from "../helpers/api";
 import { campaignStats, campaignVouchers, createCampaign } from "../helpers/campaigns";
 import { flushedRead, order, redeemOk, validate } from "../helpers/vouchers";
+import { teamEvents } from "../helpers/webhooks";
+import worker from "../../src/index";
 
 const DRY_RUN = { "Vauchflow-Dry-Run": "true" };
 const hour = 60 * 60 * 1000;
@@ -324,6 +326,56 @@ describe("POST /v1/campaigns/{id}/pause", () => {
     expectError(await call("POST", `/v1/campaigns/${campaign.id}/pause`, { token: admin.key, body: {} }), 400, "invalid_request");
     expectError(await call("POST", `/v1/campaigns/${campaign.id}/pause`, { token: admin.key, body: { paused: "yes" } }), 400, "invalid_request");
     expectError(await call("POST", "/v1/campaigns/cmp_00000000000000000000000000/pause", { token: admin.key, body: { paused: true } }), 404, "not_found");
+  });
+});
+
+describe("the campaign object and D1's copy of it", () => {
+  it("a pause whose D1 write lands after a later resume's: D1 keeps the resume (the object's state), and each change sends its one event", async () => {
+    const team = await newTeam();
+    const { admin } = team;
+    const campaign = await createCampaign(admin.key);
+    // The pause's D1 write is held until the resume has answered, as two writes may arrive in production.
+    let reached!: () => void;
+    let release!: () => void;
+    const atD1 = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const heldD1 = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            reached();
+            await released;
+            return target.batch(statements);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const request = new Request(`https://api.vauchflow.test/v1/campaigns/${campaign.id}/pause`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${admin.key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ paused: true }),
+    });
+    const ctx = createExecutionContext();
+    const pausing = worker.fetch(request, { ...env, DB: heldD1 }, ctx);
+    await atD1;
+    const resumed = await call("POST", `/v1/campaigns/${campaign.id}/pause`, { token: admin.key, body: { paused: false } });
+    expect(resumed.body.status).toBe("active");
+    release();
+    expect((await pausing).status).toBe(200);
+    await waitOnExecutionContext(ctx);
+
+    // The object took the pause, then the resume: the campaign is active, in the object and in D1.
+    expect((await call("GET", `/v1/campaigns/${campaign.id}`, { token: admin.key })).body.status).toBe("active");
+    const listed = await call("GET", "/v1/campaigns?status=paused", { token: admin.key });
+    expect(listed.body.data.map((c: { id: string }) => c.id)).not.toContain(campaign.id);
+    const voucher = (await campaignVouchers(admin.key, campaign.id, 1))[0]!;
+    expect((await validate(admin.key, voucher, { order: order(5000) })).body).toMatchObject({ valid: true });
+    // Both changes happened, so both events are sent, once each; pausing again changes nothing and sends nothing.
+    expect((await call("POST", `/v1/campaigns/${campaign.id}/pause`, { token: admin.key, body: { paused: false } })).status).toBe(200);
+    const types = (await teamEvents(team.owner.teamId)).map((e) => e.type).filter((t) => t.startsWith("campaign."));
+    expect(types.sort()).toEqual(["campaign.created", "campaign.paused", "campaign.resumed"]);
   });
 });
 

@@ -100,6 +100,8 @@ export const campaigns = sqliteTable(
     startsAt: integer("starts_at"),
     endsAt: integer("ends_at"),
     paused: integer("paused", { mode: "boolean" }).notNull(),
+    /** The campaign object's revision this row mirrors (pause, end date, budget cap): an older one never overwrites it. */
+    objectRevision: integer("object_revision").notNull().default(0),
     codePattern: text("code_pattern", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
     createdAt: integer("created_at").notNull(),

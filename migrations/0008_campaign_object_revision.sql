@@ -1,0 +1,1 @@
+ALTER TABLE `campaigns` ADD `object_revision` integer DEFAULT 0 NOT NULL;
