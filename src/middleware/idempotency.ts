@@ -16,7 +16,8 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError, StoredAnswerReplay } from "../errors";
 import { sha256Hex } from "../lib/crypto";
-import { claimIdempotencyKey, credentialNamespace, IDEMPOTENCY_KEY_PATTERN } from "../services/idempotency";
+import { authorizeRefreshReplay } from "../services/auth";
+import { claimIdempotencyKey, credentialNamespace, IDEMPOTENCY_KEY_PATTERN, type IdempotentAnswer } from "../services/idempotency";
 
 /** Where the header means nothing: an MCP request carries one tool call, keyed by its idempotency_key argument. */
 const PER_CALL_KEYS = new Set(["/v1/mcp"]);
@@ -47,6 +48,14 @@ async function namespaceOf(c: Context<AppEnv>, body: string): Promise<string | n
   return `public:${c.req.path}:${await sha256Hex(JSON.stringify(parts))}`;
 }
 
+/** A stored refresh that handed out tokens is replayed only if authorizeRefreshReplay allows it. */
+async function authorizePublicReplay(c: Context<AppEnv>, body: string, answer: IdempotentAnswer) {
+  if (c.req.path !== "/v1/auth/refresh" || answer.status >= 400) return;
+  const presented = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+  const answered = (JSON.parse(answer.body) as { refresh_token?: unknown }).refresh_token;
+  if (typeof answered === "string") await authorizeRefreshReplay(c.env, presented, answered);
+}
+
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("Idempotency-Key");
   if (key === undefined || (c.req.method !== "POST" && c.req.method !== "PATCH")) return next();
@@ -68,8 +77,12 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const url = new URL(c.req.url);
   const claim = await claimIdempotencyKey(c.env, namespace, key, { method: c.req.method, path: `${url.pathname}${url.search}`, body });
   if (claim.kind === "replay") {
-    // Nobody to authorize on a public endpoint: the body that matched the fingerprint is the proof.
-    if (!c.get("actor")) throw new StoredAnswerReplay(claim.answer);
+    // No credential on a public endpoint: the body that matched the fingerprint is the proof, and for a refresh
+    // the session must still be where the answer left it.
+    if (!c.get("actor")) {
+      await authorizePublicReplay(c, body, claim.answer);
+      throw new StoredAnswerReplay(claim.answer);
+    }
     c.set("storedAnswer", claim.answer);
     await next();
     if (!(c.error instanceof StoredAnswerReplay) && c.res.status < 400) {

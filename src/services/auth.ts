@@ -132,6 +132,22 @@ export async function refresh(env: Env, input: { refresh_token: string }) {
   return tokenPair(env, found.session.userId, found.session.id, next.token, now);
 }
 
+/**
+ * A refresh's stored answer may be replayed (API.md §3: a replay is authorized like a new request) only while the
+ * pair it handed out is still the session's newest, unspent and alive: a retry of a refresh whose answer was lost
+ * finds it so. After that pair was used, the presented token is a spent one shown again, and reuse detection (§2)
+ * ends the session; after the session ended, the replay is refused like the token itself.
+ */
+export async function authorizeRefreshReplay(env: Env, presented: string, answeredToken: string): Promise<void> {
+  const now = Date.now();
+  const issued = await findRefreshToken(env, answeredToken);
+  if (!issued || issued.session.revokedAt !== null || issued.token.expiresAt <= now) throw new ApiError("invalid_refresh_token");
+  if (issued.token.usedAt === null) return;
+  const spent = await findRefreshToken(env, presented);
+  await revokeSession(env, spent?.session.id ?? issued.session.id, "refresh_token_reuse", now);
+  throw new ApiError("invalid_refresh_token", "This refresh token was already used; the session has been revoked.");
+}
+
 export async function logout(ctx: ServiceContext, input: { refresh_token: string }) {
   const user = requireUser(ctx.actor);
   await ctx.authorize(null);

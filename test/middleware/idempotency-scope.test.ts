@@ -198,4 +198,33 @@ describe("Idempotency-Key on sign-up, login and refresh (no credential)", () => 
     const next = await call("POST", "/v1/auth/refresh", { body: { refresh_token: first.body.refresh_token } });
     expect(next.status).toBe(200);
   });
+
+  it("a refresh replayed after the pair it gave was used is a spent token shown again: 401, and the session ends", async () => {
+    const alice = await signUp();
+    const key = idemKey();
+    const refresh = () => call("POST", "/v1/auth/refresh", { body: { refresh_token: alice.refreshToken }, headers: withKey(key) });
+    const first = await refresh();
+    expect(first.status).toBe(200);
+    const next = await call("POST", "/v1/auth/refresh", { body: { refresh_token: first.body.refresh_token } });
+    expect(next.status).toBe(200);
+    const late = await refresh();
+    expectApiError(late, 401, "invalid_refresh_token");
+    expect(late.body.access_token).toBeUndefined();
+    // Reuse detection ended the family: the newest pair is dead too.
+    expectApiError(await call("GET", "/v1/auth/me", { token: next.body.access_token }), 401, "invalid_api_key");
+    expectApiError(await call("POST", "/v1/auth/refresh", { body: { refresh_token: next.body.refresh_token } }), 401, "invalid_refresh_token");
+  });
+
+  it("a refresh replayed after logout: 401, never the stored tokens", async () => {
+    const alice = await signUp();
+    const key = idemKey();
+    const refresh = () => call("POST", "/v1/auth/refresh", { body: { refresh_token: alice.refreshToken }, headers: withKey(key) });
+    const first = await refresh();
+    expect(first.status).toBe(200);
+    const out = await call("POST", "/v1/auth/logout", { token: first.body.access_token, body: { refresh_token: first.body.refresh_token } });
+    expect(out.status).toBe(204);
+    const late = await refresh();
+    expectApiError(late, 401, "invalid_refresh_token");
+    expect(JSON.stringify(late.body)).not.toContain(first.body.access_token);
+  });
 });
