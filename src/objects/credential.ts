@@ -3,7 +3,7 @@
 // rate-limit window, so authentication and the rate limit cost one round trip together and no cache can outlive
 // a revocation. D1's api_keys row is the listing copy; the object fills itself from it on first use and is told
 // of every change by the api-keys service. For a dashboard user (named user:<id>) and for login attempts on one
-// email (login:<email>) it holds only the window.
+// email (login:<email>) it holds only the window (for login attempts, in memory only).
 import { DurableObject } from "cloudflare:workers";
 import type { Env, KeyType } from "../env";
 import { constantTimeEqual } from "../lib/crypto";
@@ -51,11 +51,12 @@ export class CredentialObject extends DurableObject<Env> {
   private window: RateWindow | undefined;
   private failureCounters: FailureCounters | undefined;
 
+  /** Whether key_state exists: it is made with the first key state kept, so an object that keeps none has no storage. */
+  private hasTable: boolean;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS key_state (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), data TEXT NOT NULL)",
-    );
+    this.hasTable = ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'key_state'").one().n > 0;
   }
 
   /** Checks the secret and, when it is valid, admits the request against the key's window (default limit unless the key sets one). */
@@ -111,9 +112,13 @@ export class CredentialObject extends DurableObject<Env> {
     return { ok: true, key, touch: false, rate };
   }
 
-  /** The rate limit alone, for dashboard users (their JWT is verified without a round trip). */
-  async hit(limit: number): Promise<RateDecision> {
-    return this.admit(limit, Date.now());
+  /**
+   * The rate limit alone, for dashboard users (their JWT is verified without a round trip). `persist: false` counts
+   * in memory only (login attempts per email: anyone may try any email, and each must not leave storage behind; an
+   * object restarts only after it has been left alone, which ends the attempts it would forget).
+   */
+  async hit(limit: number, persist = true): Promise<RateDecision> {
+    return this.admit(limit, Date.now(), persist);
   }
 
   /**
@@ -121,7 +126,7 @@ export class CredentialObject extends DurableObject<Env> {
    * time, so no window ever admits more than the limit, whatever the concurrency, and the reserved block in
    * storage keeps that true across a restart.
    */
-  private async admit(limit: number, now: number): Promise<RateDecision> {
+  private async admit(limit: number, now: number, persist = true): Promise<RateDecision> {
     if (!this.window) {
       const saved = await this.ctx.storage.get<PersistedWindow>("rate_window");
       this.window = saved ? { start: saved.start, count: saved.reserved, reserved: saved.reserved } : { start: 0, count: 0, reserved: 0 };
@@ -135,7 +140,7 @@ export class CredentialObject extends DurableObject<Env> {
     const resetSeconds = Math.max(1, Math.ceil((window.start + RATE_WINDOW_MS - now) / 1000));
     if (window.count >= limit) return { allowed: false, limit, remaining: 0, resetSeconds };
     window.count += 1;
-    if (window.count > window.reserved) {
+    if (persist && window.count > window.reserved) {
       window.reserved = Math.min(limit, window.count - 1 + blockSize(limit));
       // Not awaited: the output gate holds this answer until the write is durable, and the next call may proceed.
       void this.ctx.storage.put<PersistedWindow>("rate_window", { start: window.start, reserved: window.reserved });
@@ -165,6 +170,10 @@ export class CredentialObject extends DurableObject<Env> {
   }
 
   private save(state: KeyState) {
+    if (!this.hasTable) {
+      this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS key_state (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), data TEXT NOT NULL)");
+      this.hasTable = true;
+    }
     this.ctx.storage.sql.exec(
       "INSERT INTO key_state (singleton, data) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET data = excluded.data",
       JSON.stringify(state),
@@ -174,7 +183,7 @@ export class CredentialObject extends DurableObject<Env> {
 
   private async load(keyId: string): Promise<KeyState | null> {
     if (this.state) return this.state;
-    const stored = this.ctx.storage.sql.exec<{ data: string }>("SELECT data FROM key_state").toArray()[0];
+    const stored = this.hasTable ? this.ctx.storage.sql.exec<{ data: string }>("SELECT data FROM key_state").toArray()[0] : undefined;
     if (stored) {
       this.state = JSON.parse(stored.data) as KeyState;
       return this.state;

@@ -77,7 +77,7 @@ export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 export async function login(env: Env, input: { email: string; password: string }) {
   const email = input.email.toLowerCase();
   // Counted per email, known or not, so the answer never tells an account exists.
-  const attempts = await env.CREDENTIALS.get(env.CREDENTIALS.idFromName(`login:${email}`)).hit(LOGIN_ATTEMPTS_PER_MINUTE);
+  const attempts = await env.CREDENTIALS.get(env.CREDENTIALS.idFromName(`login:${email}`)).hit(LOGIN_ATTEMPTS_PER_MINUTE, false);
   if (!attempts.allowed) {
     throw new ApiError("rate_limit_exceeded", "Too many login attempts for this account: try again later.", undefined, {
       "Retry-After": String(attempts.resetSeconds),
