@@ -21,7 +21,12 @@ export type KeyState = {
   expiresAt: number | null;
   revokedAt: number | null;
   secrets: { hash: string; expiresAt: number | null }[];
+  /** Counts rotations, so D1's listing copy takes only a later one's secrets. Absent in states kept before it: 0. */
+  revision?: number;
 };
+
+/** A rotation as the object made it: D1's copy is written from this, guarded by `revision`. */
+export type Rotation = { revision: number; secrets: KeyState["secrets"] };
 
 export type AuthenticatedKey = Omit<KeyState, "secrets" | "revokedAt">;
 export type RateDecision = { allowed: boolean; limit: number; remaining: number; resetSeconds: number };
@@ -153,15 +158,17 @@ export class CredentialObject extends DurableObject<Env> {
     this.save(state);
   }
 
-  async rotate(keyId: string, newHash: string, previousExpiresAt: number | null): Promise<boolean> {
+  /** Null if the key is gone or revoked. The previous secret kept is the one live here now, whatever the caller read. */
+  async rotate(keyId: string, newHash: string, previousExpiresAt: number | null): Promise<Rotation | null> {
     const now = Date.now();
     const state = await this.load(keyId);
-    if (!state || state.revokedAt !== null) return false;
+    if (!state || state.revokedAt !== null) return null;
     const current = state.secrets.find((s) => s.expiresAt === null);
     const secrets: KeyState["secrets"] = [{ hash: newHash, expiresAt: null }];
     if (current && previousExpiresAt !== null && previousExpiresAt > now) secrets.push({ hash: current.hash, expiresAt: previousExpiresAt });
-    this.save({ ...state, secrets });
-    return true;
+    const revision = (state.revision ?? 0) + 1;
+    this.save({ ...state, secrets, revision });
+    return { revision, secrets };
   }
 
   async revoke(keyId: string, at: number): Promise<void> {
@@ -190,7 +197,7 @@ export class CredentialObject extends DurableObject<Env> {
     }
     const row = await this.env.DB.prepare(
       `SELECT id, team_id, type, environment, scopes, allowed_origins, rate_limit_per_minute, expires_at, revoked_at,
-              secret_hash, previous_secret_hash, previous_secret_expires_at
+              secret_hash, previous_secret_hash, previous_secret_expires_at, state_revision
          FROM api_keys WHERE id = ?`,
     )
       .bind(keyId)
@@ -211,6 +218,7 @@ export class CredentialObject extends DurableObject<Env> {
       expiresAt: row.expires_at === null ? null : Number(row.expires_at),
       revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
       secrets,
+      revision: Number(row.state_revision ?? 0),
     };
     this.save(state);
     return state;

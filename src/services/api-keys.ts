@@ -88,6 +88,7 @@ async function insertKey(
     secretHash: await sha256Hex(plaintext),
     previousSecretHash: null,
     previousSecretExpiresAt: null,
+    stateRevision: 0,
     createdBy: ctx.actor.kind === "api_key" ? ctx.actor.keyId : ctx.actor.userId,
     createdAt: Date.now(),
     lastUsedAt: null,
@@ -202,25 +203,30 @@ export async function rotateKey(ctx: ServiceContext, id: string, input: { expire
   const previousExpiresAt = grace > 0 ? now + grace * 1000 : null;
   const plaintext = await mintKey(ctx.env.KEY_CHECK_SECRET, row.type, row.environment, row.id, row.teamId);
   const hash = await sha256Hex(plaintext);
-  if (!(await credentialStub(ctx, row.id).rotate(row.id, hash, previousExpiresAt))) {
-    throw new ApiError("not_found", "No active API key with this id.");
-  }
+  const rotation = await credentialStub(ctx, row.id).rotate(row.id, hash, previousExpiresAt);
+  if (!rotation) throw new ApiError("not_found", "No active API key with this id.");
+  // The listing copy as the object made it (the previous secret is the one it held, not the one read here), and
+  // only over an earlier rotation's: of two concurrent rotations D1 keeps the later whatever order they land in.
+  const previous = rotation.secrets.find((s) => s.expiresAt !== null) ?? null;
   const updated: KeyRow = {
     ...row,
     displayKey: displayKey(plaintext),
     secretHash: hash,
-    previousSecretHash: previousExpiresAt ? row.secretHash : null,
-    previousSecretExpiresAt: previousExpiresAt,
+    previousSecretHash: previous?.hash ?? null,
+    previousSecretExpiresAt: previous?.expiresAt ?? null,
+    stateRevision: rotation.revision,
   };
+  const k = schema.apiKeys;
   await database(ctx.env.DB)
-    .update(schema.apiKeys)
+    .update(k)
     .set({
       displayKey: updated.displayKey,
       secretHash: updated.secretHash,
       previousSecretHash: updated.previousSecretHash,
       previousSecretExpiresAt: updated.previousSecretExpiresAt,
+      stateRevision: updated.stateRevision,
     })
-    .where(eq(schema.apiKeys.id, row.id));
+    .where(and(eq(k.id, row.id), lt(k.stateRevision, rotation.revision)));
   return { ...renderKey(updated), key: plaintext, previous_key_expires_at: iso(previousExpiresAt) };
 }
 

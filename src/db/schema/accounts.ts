@@ -71,6 +71,8 @@ export const apiKeys = sqliteTable(
     secretHash: text("secret_hash").notNull(),
     previousSecretHash: text("previous_secret_hash"),
     previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    /** The key object's revision this row's secrets mirror: a rotation's write never overwrites a later one's. */
+    stateRevision: integer("state_revision").notNull().default(0),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     lastUsedAt: integer("last_used_at"),

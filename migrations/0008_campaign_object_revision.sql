@@ -1,1 +1,0 @@
-ALTER TABLE `campaigns` ADD `object_revision` integer DEFAULT 0 NOT NULL;
