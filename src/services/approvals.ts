@@ -93,22 +93,41 @@ function requireDecider(actor: Actor) {
 
 const decider = (actor: Actor) => (actor.kind === "api_key" ? actor.keyId : actor.userId);
 
+/** Whether a row reads `pending_approval` past its expiry: the minute's sweep has not reached it yet. */
+const lapsed = (rows: ApprovalRow[], now = Date.now()) => rows.some((r) => r.status === "pending_approval" && r.expiresAt <= now);
+
+/** Runs the expiry sweep now (its status change and agent.action.expired event), so a read never shows a lapsed approval as pending. */
+async function expireLapsed(ctx: ServiceContext) {
+  dispatchAfterResponse(ctx, (await expireApprovals(ctx.env)).events);
+}
+
 export async function listApprovals(ctx: ServiceContext, query: { status?: ApprovalStatus; limit: number; cursor?: string }) {
   requireOperator(ctx.actor);
   const teamId = requireTeam(ctx.actor);
   const t = schema.agentApprovals;
-  const rows = await database(ctx.env.DB)
-    .select()
-    .from(t)
-    .where(and(eq(t.teamId, teamId), query.status ? eq(t.status, query.status) : undefined, query.cursor ? lt(t.id, query.cursor) : undefined))
-    .orderBy(desc(t.id))
-    .limit(query.limit + 1);
+  const read = () =>
+    database(ctx.env.DB)
+      .select()
+      .from(t)
+      .where(and(eq(t.teamId, teamId), query.status ? eq(t.status, query.status) : undefined, query.cursor ? lt(t.id, query.cursor) : undefined))
+      .orderBy(desc(t.id))
+      .limit(query.limit + 1);
+  let rows = await read();
+  if (lapsed(rows)) {
+    await expireLapsed(ctx);
+    rows = await read();
+  }
   return page(rows, query.limit, renderApproval);
 }
 
 async function findApproval(ctx: ServiceContext, teamId: string, id: string): Promise<ApprovalRow> {
   const t = schema.agentApprovals;
-  const row = await database(ctx.env.DB).select().from(t).where(and(eq(t.id, id), eq(t.teamId, teamId))).get();
+  const read = () => database(ctx.env.DB).select().from(t).where(and(eq(t.id, id), eq(t.teamId, teamId))).get();
+  let row = await read();
+  if (row && lapsed([row])) {
+    await expireLapsed(ctx);
+    row = await read();
+  }
   if (!row) throw new ApiError("not_found", "No approval with this id.");
   return row;
 }

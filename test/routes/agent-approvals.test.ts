@@ -163,6 +163,22 @@ describe("agent approvals: the lifecycle", () => {
     expect((await getApproval(team.admin.key, approvalId)).body.status).toBe("expired");
   });
 
+  it("an approval past its expiry reads expired at once, to its agent and in lists, before the sweep; its event is sent once", async () => {
+    const team = await newTeam();
+    const agent = await agentOf(team);
+    const { approvalId } = await heldCampaign(team, agent.key);
+    await env.DB.prepare("UPDATE agent_approvals SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, approvalId).run();
+    const ids = async (status: string) =>
+      (await call("GET", `/v1/agent-approvals?status=${status}`, { token: team.admin.key })).body.data.map((a: { id: string }) => a.id);
+    expect(await ids("pending_approval")).not.toContain(approvalId);
+    expect(await ids("expired")).toContain(approvalId);
+    expect((await getApproval(team.admin.key, approvalId)).body.status).toBe("expired");
+    expect((await call("GET", `/v1/agent-approvals/${approvalId}`, { token: agent.key })).body.status).toBe("expired");
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env);
+    const events = await env.DB.prepare("SELECT data FROM webhook_events WHERE team_id = ? AND type = 'agent.action.expired'").bind(team.owner.teamId).all<{ data: string }>();
+    expect(events.results.map((e) => JSON.parse(e.data).id)).toEqual([approvalId]);
+  });
+
   it("a revoked agent key makes the approval fail with 401; nothing is created", async () => {
     const team = await newTeam();
     const agent = await agentOf(team);
