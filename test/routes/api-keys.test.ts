@@ -1,8 +1,8 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
 import { sha256Hex } from "../../src/lib/crypto";
 import { addMember, type Answer, call, createAgentKey, createKey, newTeam, sleep } from "../helpers/api";
+import { heldD1, sendWithD1 } from "../helpers/held-d1";
 import { expectApiError, expectInvalidKey, uniqueOrigin } from "../helpers/security";
 
 const DAY = 86_400_000;
@@ -641,51 +641,14 @@ describe("concurrent rotations and D1's listing copy", () => {
     const { owner } = await newTeam();
     const key = await createKey(owner.accessToken, { name: "rotated twice" });
     // The first rotation's D1 write is held until the second rotation has answered.
-    let reached!: () => void;
-    let release!: () => void;
-    const atD1 = new Promise<void>((resolve) => (reached = resolve));
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const heldD1 = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "prepare") {
-          return (query: string) => {
-            const statement = target.prepare(query);
-            if (!/^update "api_keys" set "display_key"/i.test(query)) return statement;
-            const held = (s: D1PreparedStatement): D1PreparedStatement =>
-              new Proxy(s, {
-                get(inner, p) {
-                  if (p === "bind") return (...args: unknown[]) => held(inner.bind(...args));
-                  if (p === "run" || p === "all" || p === "raw" || p === "first") {
-                    return async (...args: unknown[]) => {
-                      reached();
-                      await released;
-                      return (inner[p] as (...a: unknown[]) => unknown)(...args);
-                    };
-                  }
-                  const value: unknown = Reflect.get(inner, p);
-                  return typeof value === "function" ? value.bind(inner) : value;
-                },
-              });
-            return held(statement);
-          };
-        }
-        const value: unknown = Reflect.get(target, prop);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const rotate = new Request(`https://api.vauchflow.test/v1/api-keys/${key.id}/rotate`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${owner.accessToken}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ expire_old_in_seconds: 3600 }),
-    });
-    const ctx = createExecutionContext();
-    const first = worker.fetch(rotate, { ...env, DB: heldD1 }, ctx);
-    await atD1;
+    const held = heldD1({ statement: /^update "api_keys" set "display_key"/i });
+    const first = sendWithD1(held.db, "POST", `/v1/api-keys/${key.id}/rotate`, { token: owner.accessToken, body: { expire_old_in_seconds: 3600 } });
+    await held.atD1;
     const second = await call("POST", `/v1/api-keys/${key.id}/rotate`, { token: owner.accessToken, body: { expire_old_in_seconds: 3600 } });
     expect(second.status, JSON.stringify(second.body)).toBe(200);
-    release();
-    const firstAnswer = (await (await first).json()) as { key: string };
-    await waitOnExecutionContext(ctx);
+    held.release();
+    const firstAnswer = (await first.answer).body as { key: string };
+    await first.settled;
 
     // The object: the second secret is current, the first is in its grace, the original is gone.
     expect((await call("GET", "/v1/vouchers", { token: second.body.key })).status).toBe(200);

@@ -1,12 +1,12 @@
 // Campaigns through the public API: create (and its dry-run), validation, list by status with cursors, live
 // stats, patch, pause/resume, tenant isolation, and what a campaign voucher inherits.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Answer, call, createKey, expectError, newTeam } from "../helpers/api";
 import { campaignStats, campaignVouchers, createCampaign } from "../helpers/campaigns";
 import { flushedRead, order, redeemOk, validate } from "../helpers/vouchers";
+import { heldD1, sendWithD1 } from "../helpers/held-d1";
 import { teamEvents } from "../helpers/webhooks";
-import worker from "../../src/index";
 
 const DRY_RUN = { "Vauchflow-Dry-Run": "true" };
 const hour = 60 * 60 * 1000;
@@ -334,37 +334,15 @@ describe("the campaign object and D1's copy of it", () => {
     const team = await newTeam();
     const { admin } = team;
     const campaign = await createCampaign(admin.key);
-    // The pause's D1 write is held until the resume has answered, as two writes may arrive in production.
-    let reached!: () => void;
-    let release!: () => void;
-    const atD1 = new Promise<void>((resolve) => (reached = resolve));
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const heldD1 = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "batch") {
-          return async (statements: D1PreparedStatement[]) => {
-            reached();
-            await released;
-            return target.batch(statements);
-          };
-        }
-        const value: unknown = Reflect.get(target, prop);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const request = new Request(`https://api.vauchflow.test/v1/campaigns/${campaign.id}/pause`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${admin.key}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ paused: true }),
-    });
-    const ctx = createExecutionContext();
-    const pausing = worker.fetch(request, { ...env, DB: heldD1 }, ctx);
-    await atD1;
+    // The pause's D1 write is held until the resume has answered.
+    const held = heldD1({ batch: true });
+    const pausing = sendWithD1(held.db, "POST", `/v1/campaigns/${campaign.id}/pause`, { token: admin.key, body: { paused: true } });
+    await held.atD1;
     const resumed = await call("POST", `/v1/campaigns/${campaign.id}/pause`, { token: admin.key, body: { paused: false } });
     expect(resumed.body.status).toBe("active");
-    release();
-    expect((await pausing).status).toBe(200);
-    await waitOnExecutionContext(ctx);
+    held.release();
+    expect((await pausing.answer).status).toBe(200);
+    await pausing.settled;
 
     // The object took the pause, then the resume: the campaign is active, in the object and in D1.
     expect((await call("GET", `/v1/campaigns/${campaign.id}`, { token: admin.key })).body.status).toBe("active");
