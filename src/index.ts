@@ -3,12 +3,12 @@ import type { Env } from "./env";
 import { type AuditEntry, consumeAudit } from "./queues/audit";
 import { drainAuditDeadLetters } from "./queues/audit-dead-letters";
 import { consumeBulk } from "./queues/bulk";
+import { drainBulkDeadLetters } from "./queues/bulk-dead-letters";
 import { drainWebhookDeadLetters } from "./queues/webhook-dead-letters";
 import { consumeWebhooks } from "./queues/webhooks";
 import { sweepApprovals } from "./services/approval-sweeps";
 import { consumeLedger } from "./queues/ledger";
 import { drainLedgerDeadLetters } from "./queues/ledger-dead-letters";
-import type { BulkMessage } from "./services/bulk";
 import { sweepWebhooks } from "./queues/webhook-dispatch";
 import { pruneWebhookHistory } from "./queues/webhook-retention";
 
@@ -44,7 +44,9 @@ export default {
       case "audit-dlq":
         return drainAuditDeadLetters(batch as MessageBatch<AuditEntry>, env);
       case "bulk":
-        return consumeBulk(batch as MessageBatch<BulkMessage>, env);
+        return consumeBulk(batch, env);
+      case "bulk-dlq":
+        return drainBulkDeadLetters(batch, env);
       case "webhooks":
         return consumeWebhooks(batch, env);
       case "webhooks-dlq":

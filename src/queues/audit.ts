@@ -49,25 +49,80 @@ export const oldestAttempt = (batch: MessageBatch<unknown>) => Math.max(0, ...ba
 /** Messages waiting in the batch's queue, as the platform reports it with the batch (null where it does not). */
 export const backlogOf = (batch: MessageBatch<unknown>): number | null => batch.metadata?.metrics?.backlogCount ?? null;
 
-/** Queue consumer: one D1 batch per delivery; on failure the whole batch is retried (inserts are idempotent). */
+/** Whether D1 answers at all: if not, no entry is to blame and all of them wait alike. */
+export async function d1Answers(db: D1Database): Promise<boolean> {
+  try {
+    await db.prepare("SELECT 1").first();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Queue consumer: one D1 batch per delivery. If D1 refuses it while answering, the entries are written one by one
+ * and one that fails while others land (a malformed message: D1 refuses it however often it is tried) goes to the
+ * dead-letter queue at once rather than holding its batch back for the ~50 minutes of retries; otherwise (D1 down)
+ * the whole batch is retried (inserts are idempotent).
+ */
 export async function consumeAudit(batch: MessageBatch<AuditEntry>, env: Env): Promise<void> {
   try {
     await writeAuditEntries(env, batch.messages.map((m) => m.body));
     batch.ackAll();
   } catch (err) {
+    const line = {
+      level: "error",
+      event: "audit_write_failed",
+      queue: batch.queue,
+      messages: batch.messages.length,
+      attempts: oldestAttempt(batch),
+      backlog: backlogOf(batch),
+      retry_in_s: AUDIT_RETRY_DELAY_S,
+      error: err instanceof Error ? err.message : String(err),
+    };
+    if (batch.messages.length < 2 || !(await d1Answers(env.DB))) {
+      console.error(JSON.stringify(line));
+      batch.retryAll({ delaySeconds: AUDIT_RETRY_DELAY_S });
+      return;
+    }
+    const failed: Message<AuditEntry>[] = [];
+    for (const m of batch.messages) {
+      try {
+        await writeAuditEntries(env, [m.body]);
+        m.ack();
+      } catch (e) {
+        failed.push(m);
+        line.error = e instanceof Error ? e.message : String(e);
+      }
+    }
+    // Blame an entry only when others were written around it: if every one failed, D1 may be refusing writes.
+    if (failed.length === batch.messages.length) {
+      console.error(JSON.stringify(line));
+      batch.retryAll({ delaySeconds: AUDIT_RETRY_DELAY_S });
+      return;
+    }
+    let deadLettered = false;
+    if (failed.length > 0) {
+      try {
+        await env.AUDIT_DLQ.sendBatch(failed.map((m) => ({ body: m.body })));
+        deadLettered = true;
+      } catch {
+        // Retried here; after max_retries the queue moves them to the dead-letter queue itself.
+      }
+    }
+    for (const m of failed) {
+      if (deadLettered) m.ack();
+      else m.retry({ delaySeconds: AUDIT_RETRY_DELAY_S });
+    }
+    if (failed.length === 0) return;
     console.error(
       JSON.stringify({
-        level: "error",
-        event: "audit_write_failed",
-        queue: batch.queue,
-        messages: batch.messages.length,
-        attempts: oldestAttempt(batch),
-        backlog: backlogOf(batch),
-        retry_in_s: AUDIT_RETRY_DELAY_S,
-        error: err instanceof Error ? err.message : String(err),
+        ...line,
+        written: batch.messages.length - failed.length,
+        dead_lettered: deadLettered ? failed.length : 0,
+        request_ids: failed.map((m) => (m.body as Partial<AuditEntry> | null)?.request_id ?? null),
       }),
     );
-    batch.retryAll({ delaySeconds: AUDIT_RETRY_DELAY_S });
   }
 }
 

@@ -75,20 +75,73 @@ async function finishJob(env: Env, job: JobRow, status: "completed" | "failed", 
   await dispatchSafely(env, [event.id]);
 }
 
-export async function consumeBulk(batch: MessageBatch<BulkMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
+/** The message as a chunk of a job, or null when it is not one (another queue's message, a malformed body). */
+export function parseBulkMessage(body: unknown): BulkMessage | null {
+  if (typeof body !== "object" || body === null) return null;
+  const m = body as Record<string, unknown>;
+  if (m.kind !== "bulk_chunk" || typeof m.jobId !== "string" || typeof m.teamId !== "string" || !Number.isInteger(m.chunk) || (m.chunk as number) < 0) return null;
+  return { kind: "bulk_chunk", jobId: m.jobId, teamId: m.teamId, chunk: m.chunk as number };
+}
+
+/** Logs a message that is not a chunk, with (the start of) its body: no retry will make it one. */
+export function logMalformed(queue: string, message: Message<unknown>) {
+  const body = (() => {
     try {
-      await generateChunk(env, message.body);
+      return String(JSON.stringify(message.body)).slice(0, 1000);
+    } catch {
+      return String(message.body).slice(0, 1000);
+    }
+  })();
+  console.error(JSON.stringify({ level: "error", event: "bulk_message_malformed", queue, id: message.id, attempts: message.attempts, body }));
+}
+
+/** Seconds before a chunk that failed comes again: 2, 4, 8 … at most a minute. */
+const chunkRetryDelay = (attempts: number) => Math.min(60, 2 ** attempts);
+
+/**
+ * Each message on its own: a chunk that fails is retried; after MAX_CHUNK_ATTEMPTS its job is marked failed. If
+ * even that cannot be written (D1 down), the chunk is retried and, after the consumer's max_retries, moves to
+ * the dead-letter queue, whose consumer (./bulk-dead-letters.ts) marks the job failed: it never stays running.
+ */
+export async function consumeBulk(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const body = parseBulkMessage(message.body);
+    if (!body) {
+      logMalformed(batch.queue, message);
+      message.ack();
+      continue;
+    }
+    try {
+      await generateChunk(env, body);
       message.ack();
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (message.attempts >= MAX_CHUNK_ATTEMPTS) {
-        const job = await database(env.DB).select().from(schema.bulkJobs).where(eq(schema.bulkJobs.id, message.body.jobId)).get();
-        if (job) await finishJob(env, job, "failed", `Code generation failed: ${reason}`);
+      if (message.attempts < MAX_CHUNK_ATTEMPTS) {
+        message.retry({ delaySeconds: chunkRetryDelay(message.attempts) });
+        continue;
+      }
+      try {
+        await failJob(env, body.jobId, `Code generation failed: ${reason}`);
         message.ack();
-      } else {
-        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      } catch (failure) {
+        console.error(
+          JSON.stringify({
+            level: "error",
+            event: "bulk_job_fail_failed",
+            job_id: body.jobId,
+            chunk: body.chunk,
+            attempts: message.attempts,
+            error: failure instanceof Error ? failure.message : String(failure),
+          }),
+        );
+        message.retry({ delaySeconds: chunkRetryDelay(message.attempts) });
       }
     }
   }
+}
+
+/** Marks the job failed with this reason unless it is finished already (a missing job has nothing to mark). */
+export async function failJob(env: Env, jobId: string, reason: string): Promise<void> {
+  const job = await database(env.DB).select().from(schema.bulkJobs).where(eq(schema.bulkJobs.id, jobId)).get();
+  if (job && job.status !== "completed" && job.status !== "failed") await finishJob(env, job, "failed", reason);
 }

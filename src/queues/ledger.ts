@@ -5,7 +5,7 @@
 // goes to the dead-letter queue (./ledger-dead-letters.ts) rather than holding the others back.
 import type { Env } from "../env";
 import { type LedgerMessage, parseLedgerMessage } from "../domain/ledger";
-import { backlogOf, oldestAttempt } from "./audit";
+import { backlogOf, d1Answers, oldestAttempt } from "./audit";
 import { dispatchSafely } from "./webhook-dispatch";
 import { applyErasures, eraseLate, type LateErasure, recheckErasures, reservationErasures } from "./ledger-erasures";
 import { insightHooks } from "./ledger-insights";
@@ -40,15 +40,7 @@ export const ledgerRetryDelay = (attempts: number) => Math.min(60, 2 ** Math.max
 
 export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Whether D1 answers at all: if not, no message is to blame and all of them wait alike. */
-export async function d1Answers(db: D1Database): Promise<boolean> {
-  try {
-    await db.prepare("SELECT 1").first();
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { d1Answers };
 
 type Parsed = { message: Message<unknown>; body: LedgerMessage };
 

@@ -102,7 +102,8 @@ function appWorker(scriptPath: string, hops = false) {
       LEDGER_DLQ: "vauchflow-ledger-dlq-local",
     },
     queueConsumers: {
-      "vauchflow-bulk-local": { maxBatchSize: 5, maxBatchTimeout: 1, maxRetries: 10 },
+      "vauchflow-bulk-local": { maxBatchSize: 5, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "vauchflow-bulk-dlq-local" },
+      "vauchflow-bulk-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
       "vauchflow-audit-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100, deadLetterQueue: "vauchflow-audit-dlq-local" },
       "vauchflow-audit-dlq-local": { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 100 },
       "vauchflow-ledger-local": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 30, deadLetterQueue: "vauchflow-ledger-dlq-local" },

@@ -90,6 +90,30 @@ describe("the audit consumer", () => {
     expect(await rowsOf(lost)).toHaveLength(0);
     expect(loggedLines(errors)).toContainEqual(expect.objectContaining({ event: "audit_write_failed", queue: AUDIT, messages: 3, attempts: 7 }));
   });
+
+  it("an entry D1 refuses while it answers does not hold back its batch: the others are written, it goes to the dead-letter queue", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const good = [entry(), entry()];
+    // Fields missing (another producer's message, an older version's): D1 refuses to bind it, however often it is tried.
+    const { request_id, at } = entry();
+    const refused = { request_id, at } as AuditEntry;
+    const { queue, posted } = recordingQueue();
+    const { ids, result } = await deliver(AUDIT, [good[0] as AuditEntry, refused, good[1] as AuditEntry], { env: withEnv({ AUDIT_DLQ: queue }) });
+    expect(await rowsOf(good)).toHaveLength(2);
+    expect(result.retryBatch.retry).toBe(false);
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks.sort()).toEqual([...ids].sort());
+    expect(posted).toEqual([{ body: refused, delaySeconds: undefined }]);
+    expect(loggedLines(errors)).toContainEqual(expect.objectContaining({ event: "audit_write_failed", queue: AUDIT, messages: 3, written: 2, dead_lettered: 1 }));
+
+    // The dead-letter queue refusing too: that entry alone is retried, the others stay written and acknowledged.
+    const again = [entry(), refused];
+    const refusing = recordingQueue(true);
+    const stuck = await deliver(AUDIT, again, { env: withEnv({ AUDIT_DLQ: refusing.queue }) });
+    expect(await rowsOf([again[0] as AuditEntry])).toHaveLength(1);
+    expect(stuck.result.explicitAcks).toEqual([stuck.ids[0]]);
+    expect(stuck.retried).toEqual([{ id: stuck.ids[1], delaySeconds: AUDIT_RETRY_DELAY_S }]);
+  });
 });
 
 describe("the audit dead-letter consumer", () => {

@@ -1,14 +1,18 @@
 // Bulk generation: the request answers 202 with a queued job at once; the Queue consumer makes the codes in chunks.
 // A redelivered, concurrently delivered or partially done chunk must end with exactly its size, never more.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
+import { BULK_DEAD_LETTER_RETRY_S } from "../../src/queues/bulk-dead-letters";
+import { MAX_CHUNK_ATTEMPTS } from "../../src/queues/bulk";
+import { deliverBatch } from "../helpers/queues";
 import { call, createKey, expectError, newTeam } from "../helpers/api";
 import { createCampaign, parseCsv, waitForJob } from "../helpers/campaigns";
 import { order, validate } from "../helpers/vouchers";
 
 const HEAVY = 120_000;
 const QUEUE = "vauchflow-bulk-local";
+const DEAD_LETTERS = "vauchflow-bulk-dlq-local";
 
 async function setup(campaign: Record<string, unknown> = {}) {
   const { owner, admin } = await newTeam();
@@ -64,6 +68,30 @@ const count = async (sql: string, ...params: unknown[]) => (await env.DB.prepare
 const jobCodes = async (jobId: string) =>
   (await env.DB.prepare("SELECT code FROM vouchers WHERE bulk_job_id = ?").bind(jobId).all<{ code: string }>()).results.map((r) => r.code);
 const chunkSize = (jobId: string, chunk: number) => count("SELECT count(*) AS n FROM vouchers WHERE bulk_job_id = ? AND bulk_chunk = ?", jobId, chunk);
+afterEach(() => vi.restoreAllMocks());
+
+/** D1 in an outage: statements can be prepared and bound, none of them runs. */
+function downD1(): D1Database {
+  const fail = () => Promise.reject(new Error("D1_ERROR: Network connection lost. (simulated outage)"));
+  const failing = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(s, p) {
+        if (p === "first" || p === "run" || p === "all" || p === "raw") return fail;
+        if (p === "bind") return (...args: unknown[]) => failing(s.bind(...args));
+        const value: unknown = Reflect.get(s, p);
+        return typeof value === "function" ? value.bind(s) : value;
+      },
+    });
+  return new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === "batch" || prop === "exec") return fail;
+      if (prop === "prepare") return (sql: string) => failing(target.prepare(sql));
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 const jobRow = (jobId: string) => env.DB.prepare("SELECT status, error, completed_at FROM bulk_jobs WHERE id = ?").bind(jobId).first<{ status: string; error: string | null; completed_at: number | null }>();
 
 describe("POST /v1/vouchers/bulk", () => {
@@ -369,5 +397,49 @@ describe("the bulk consumer", () => {
     expect(job.body.error).toEqual(expect.any(String));
     expect(job.body.error.length).toBeGreaterThan(0);
     expect(await count("SELECT count(*) AS n FROM vouchers WHERE bulk_job_id = ?", jobId)).toBe(0);
+  });
+
+  it("a body that is not a chunk is logged and dropped, never holding back its batch, even on its last attempt", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { teamId, campaignId } = await setup();
+    const jobId = await insertJob(teamId, campaignId, 10, { length: 10, charset: "alphanumeric" });
+    const chunk = { kind: "bulk_chunk", jobId, teamId, chunk: 0 };
+    const bodies = [null, { kind: "webhook_delivery", delivery_id: "dlv_X", attempt: 1 }, { ...chunk, chunk: "0" }, chunk];
+    const d = await deliverBatch(QUEUE, bodies, { attempts: MAX_CHUNK_ATTEMPTS });
+    expect(d.result.retryMessages).toEqual([]);
+    expect(d.result.explicitAcks.sort()).toEqual([...d.ids].sort());
+    expect((await jobRow(jobId))?.status).toBe("completed");
+    expect(await chunkSize(jobId, 0)).toBe(10);
+    const lines = errors.mock.calls.map(([l]) => JSON.parse(String(l)) as Record<string, unknown>).filter((l) => l.event === "bulk_message_malformed");
+    expect(lines.map((l) => l.id)).toEqual(d.ids.slice(0, 3));
+    expect(lines[1]?.body).toContain("webhook_delivery");
+  });
+
+  it("D1 down when the job should be marked failed: the chunk is retried, then the dead-letter queue marks the job failed", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { token, teamId, campaignId } = await setup();
+    const jobId = await insertJob(teamId, campaignId, 1500, { length: 10, charset: "alphanumeric" });
+    const chunk = { kind: "bulk_chunk", jobId, teamId, chunk: 1 };
+    const down = await deliverBatch(QUEUE, [chunk], { attempts: MAX_CHUNK_ATTEMPTS + 1, env: { ...env, DB: downD1() } });
+    expect(down.result.explicitAcks).toEqual([]);
+    expect(down.retried).toEqual([{ id: down.ids[0], delaySeconds: expect.any(Number) }]);
+
+    // The queue's retries ran out: the dead-letter queue's consumer waits while D1 is down, then fails the job.
+    const stillDown = await deliverBatch(DEAD_LETTERS, [chunk], { env: { ...env, DB: downD1() } });
+    expect(stillDown.retried).toEqual([{ id: stillDown.ids[0], delaySeconds: BULK_DEAD_LETTER_RETRY_S }]);
+    const drained = await deliverBatch(DEAD_LETTERS, [chunk, chunk, { nonsense: true }]);
+    expect(drained.result.explicitAcks.sort()).toEqual([...drained.ids].sort());
+    const job = await call("GET", `/v1/jobs/${jobId}`, { token });
+    expect(job.body).toMatchObject({ status: "failed", generated_count: 0 });
+    expect(job.body.error).toContain("chunk 1");
+    expect(await count("SELECT count(*) AS n FROM webhook_events WHERE team_id = ? AND type = 'bulk_job.failed'", teamId)).toBe(1);
+    const lines = errors.mock.calls.map(([l]) => JSON.parse(String(l)) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ event: "bulk_dead_letters", queue: DEAD_LETTERS, received: 3, job_ids: [jobId], retrying: 0 }));
+
+    // A completed job is left as it is.
+    const other = await insertJob(teamId, campaignId, 5, { length: 10, charset: "alphanumeric" });
+    await deliver(teamId, other, [0]);
+    await deliverBatch(DEAD_LETTERS, [{ kind: "bulk_chunk", jobId: other, teamId, chunk: 0 }]);
+    expect((await jobRow(other))?.status).toBe("completed");
   });
 });
