@@ -1,6 +1,7 @@
 // The page shell: navigation, the team switcher, sign-out, and the notices a redirect after a change names.
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
+import { ApiError } from "../errors";
 import type { Membership } from "./session";
 
 export const SECTIONS = [
@@ -122,6 +123,31 @@ export function money(amount: number | null | undefined, currency: string | null
 }
 
 export const when = (value: string | null | undefined) => (value ? value.replace("T", " ").replace("Z", " UTC") : "—");
+
+/**
+ * A refusal the user can fix by changing what they typed (the form's rules, a conflict, an unacceptable value): the
+ * form is shown again with their input and what to change, instead of an error page that loses it.
+ */
+export function fixable(err: unknown): err is ApiError {
+  return err instanceof ApiError && (err.status === 400 || err.status === 409 || err.status === 422);
+}
+
+/** Why the form above was not accepted, with the fields the API named. */
+export function FormError({ error }: { error?: ApiError | null }) {
+  if (!error) return null;
+  return (
+    <div class="error" role="alert" data-testid="form-error">
+      <p>{error.message}</p>
+      {error.details && (
+        <ul class="details">
+          {error.details.map((d) => (
+            <li><code>{d.path}</code>: {d.message}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
 
 /**
  * The page a secret is shown on, once (a new or rotated key, a webhook's signing secret): nothing stores it for

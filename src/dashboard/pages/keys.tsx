@@ -5,7 +5,8 @@ import { CreateAgentKeyBody, CreateKeyBody, RotateKeyBody } from "../../routes/a
 import { createAgentKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/api-keys";
 import { listAuditLog } from "../../services/audit-log";
 import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
+import type { ApiError } from "../../errors";
+import { Csrf, fixable, FormError, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const keyPages = new Hono<DashboardEnv>();
@@ -24,10 +25,14 @@ function KeySecret(props: { c: DashboardContext; title: string; keyName: string;
   return <SecretOnce shell={shell(props.c)} title={props.title} lead={lead} secret={props.secret} back={back} />;
 }
 
-keyPages.get("/", async (c) => {
+/** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
+type Draft = { values: Record<string, string>; error: ApiError };
+
+async function listPage(c: DashboardContext, draft?: Draft) {
   const { data } = await listKeys(services(c), { limit: 100 });
   const team = c.get("team");
   const writer = team.role !== "viewer";
+  const v = draft?.values ?? {};
   return c.html(
     <Page title="API keys" {...shell(c)}>
       <h1>API keys</h1>
@@ -69,31 +74,44 @@ keyPages.get("/", async (c) => {
       )}
       {writer && (
         <section class="card">
-          <h2>New key</h2>
-          <form method="post" action={teamPath(team.id, "keys")} class="grid">
+          <h2 id="new-key">New key</h2>
+          <FormError error={draft?.error} />
+          <form method="post" action={teamPath(team.id, "keys")} class="grid" aria-labelledby="new-key">
             <Csrf token={c.get("csrf")} />
-            <label>Name<input name="name" required maxlength={100} /></label>
+            <label>Name<input name="name" required maxlength={100} value={v.name} /></label>
             <label>
               Type
               <select name="type">
-                <option value="secret">Secret (servers)</option>
-                <option value="publishable">Publishable (browsers: validate only)</option>
-                <option value="agent">Agent (AI agents, expires)</option>
+                <option value="secret" selected={v.type === "secret"}>Secret (servers)</option>
+                <option value="publishable" selected={v.type === "publishable"}>Publishable (browsers: validate only)</option>
+                <option value="agent" selected={v.type === "agent"}>Agent (AI agents, expires)</option>
               </select>
             </label>
-            <label>Scopes (secret: default admin; agent: required)<input name="scopes" placeholder="read:vouchers write:campaigns" /></label>
-            <label>Allowed origins (publishable)<input name="allowed_origins" placeholder="https://shop.example.com" /></label>
-            <label>Agent key lifetime in days<input name="ttl_days" inputmode="numeric" placeholder="7" /></label>
+            <label>Scopes (secret: default admin; agent: required)<input name="scopes" placeholder="read:vouchers write:campaigns" value={v.scopes} /></label>
+            <label>Allowed origins (publishable)<input name="allowed_origins" placeholder="https://shop.example.com" value={v.allowed_origins} /></label>
+            <label>Agent key lifetime in days<input name="ttl_days" inputmode="numeric" placeholder="7" value={v.ttl_days} /></label>
             <button type="submit">Create key</button>
           </form>
         </section>
       )}
     </Page>,
+    draft ? draft.error.status : 200,
   );
-});
+}
+
+keyPages.get("/", (c) => listPage(c));
 
 keyPages.post("/", async (c) => {
   const form = await readForm(c);
+  try {
+    return await create(c, form);
+  } catch (err) {
+    if (fixable(err)) return listPage(c, { values: form, error: err });
+    throw err;
+  }
+});
+
+async function create(c: DashboardContext, form: Record<string, string>) {
   const ctx = services(c);
   const scopes = listField(form.scopes);
   if (form.type === "agent") {
@@ -110,7 +128,7 @@ keyPages.post("/", async (c) => {
   });
   const created = await createKey(ctx, input);
   return c.html(<KeySecret c={c} title="Key created" keyName={created.name} secret={created.key} />, 201);
-});
+}
 
 keyPages.post("/:id/rotate", async (c) => {
   await readForm(c);
