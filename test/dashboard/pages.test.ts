@@ -133,4 +133,21 @@ describe("dashboard sections", () => {
     expect(badKey.html).toMatch(/<option value="agent" selected="">/);
     expect(badKey.html).toContain('value="400"');
   });
+
+  it("the error page of another team's URL leads back to the dashboard, not to the same refusal", async () => {
+    const { browser } = await signedIn();
+    const other = await newTeam();
+    const refused = await browser.get(`/dashboard/${other.owner.teamId}/campaigns`);
+    expect(refused.status).toBe(403);
+    expect(refused.html).toContain('href="/dashboard"');
+    expect(refused.html).not.toContain(`href="/dashboard/${other.owner.teamId}/campaigns"`);
+  });
+
+  it("an error inside a section keeps the navigation and leads back to the section", async () => {
+    const { owner, browser } = await signedIn();
+    const missing = await browser.get(`/dashboard/${owner.teamId}/vouchers/NO-SUCH-CODE`);
+    expect(missing.status).toBe(404);
+    expect(missing.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers" aria-current="page">Vouchers</a>`);
+    expect(missing.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers">Back to Vouchers</a>`);
+  });
 });
