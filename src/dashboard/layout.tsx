@@ -74,6 +74,7 @@ export function Page(props: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Vauchflow`}</title>
         <link rel="stylesheet" href="/assets/dashboard.css" />
+        <script src="/assets/confirm.js" defer></script>
         {(props.scripts ?? []).map((src) => (
           <script src={src} defer></script>
         ))}

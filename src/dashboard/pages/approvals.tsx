@@ -93,7 +93,7 @@ approvalPages.get("/:id", async (c) => {
             <Csrf token={c.get("csrf")} />
             <button type="submit">Approve and run</button>
           </form>
-          <form method="post" action={`${base}/reject`} class="inline">
+          <form method="post" action={`${base}/reject`} class="inline" data-confirm="Reject this request? It will never run; the decision is final.">
             <Csrf token={c.get("csrf")} />
             <input name="reason" placeholder="Reason (optional)" maxlength={500} aria-label="Rejection reason" />
             <button type="submit" class="danger">Reject</button>

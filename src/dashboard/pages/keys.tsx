@@ -55,13 +55,13 @@ async function listPage(c: DashboardContext, draft?: Draft) {
                 <td class="row-actions">
                   <a href={teamPath(team.id, "keys", `/${k.id}/audit`)}>Audit log</a>
                   {writer && k.type !== "agent" && (
-                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/rotate`)} class="inline">
+                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/rotate`)} class="inline" data-confirm={`Rotate "${k.name}"? Its current secret stops working now: every server using it needs the new one.`}>
                       <Csrf token={c.get("csrf")} />
                       <button type="submit">Rotate</button>
                     </form>
                   )}
                   {writer && (
-                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/revoke`)} class="inline">
+                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/revoke`)} class="inline" data-confirm={`Revoke "${k.name}"? Every request with it is refused from then on; this cannot be undone.`}>
                       <Csrf token={c.get("csrf")} />
                       <button type="submit" class="danger">Revoke</button>
                     </form>

@@ -94,7 +94,7 @@ voucherPages.get("/:code", async (c) => {
                 <td><span class={`status ${r.status}`}>{r.status.replace("_", " ")}</span>{r.rollback_reason && <span class="muted"> ({r.rollback_reason})</span>}</td>
                 <td>
                   {mayRollback && r.status === "redeemed" && (
-                    <form method="post" action={`${base}/rollback`} class="inline">
+                    <form method="post" action={`${base}/rollback`} class="inline" data-confirm={`Roll back this redemption${r.order.id ? ` (order ${r.order.id})` : ""}? The use, and any balance or budget it consumed, are given back; this cannot be undone.`}>
                       <Csrf token={c.get("csrf")} />
                       <input type="hidden" name="redemption_id" value={r.id} />
                       <input name="reason" placeholder="Reason (optional)" maxlength={200} aria-label="Rollback reason" />
