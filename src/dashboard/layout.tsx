@@ -123,7 +123,15 @@ export function money(amount: number | null | undefined, currency: string | null
   return currency ? `${(amount / 100).toFixed(2)} ${currency}` : String(amount);
 }
 
-export const when = (value: string | null | undefined) => (value ? value.replace("T", " ").replace("Z", " UTC") : "—");
+/** A timestamp as "2026-11-30 15:46 UTC" (seconds in the tooltip and the datetime attribute), kept on one line. */
+export const when = (value: string | null | undefined) =>
+  value ? (
+    <time datetime={value} title={value.replace("T", " ").replace("Z", " UTC")}>
+      {value.slice(0, 16).replace("T", " ")} UTC
+    </time>
+  ) : (
+    "—"
+  );
 
 /**
  * A refusal the user can fix by changing what they typed (the form's rules, a conflict, an unacceptable value): the

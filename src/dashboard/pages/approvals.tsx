@@ -44,11 +44,11 @@ approvalPages.get("/", async (c) => {
           <tbody>
             {data.map((a) => (
               <tr>
-                <td><a href={teamPath(team.id, "approvals", `/${a.id}`)}><code>{a.method} {a.path}</code></a></td>
-                <td>{a.operation}</td>
-                <td><code>{a.agent_key_id}</code></td>
-                <td>{when(a.created_at)}</td>
-                <td>{when(a.expires_at)}</td>
+                <td data-label="Request"><a href={teamPath(team.id, "approvals", `/${a.id}`)}><code>{a.method} {a.path}</code></a></td>
+                <td data-label="Operation">{a.operation}</td>
+                <td data-label="Agent key"><code>{a.agent_key_id}</code></td>
+                <td data-label="Created">{when(a.created_at)}</td>
+                <td data-label="Expires">{when(a.expires_at)}</td>
               </tr>
             ))}
           </tbody>

@@ -41,11 +41,11 @@ async function listPage(c: DashboardContext, draft?: Draft) {
           <tbody>
             {data.map((k) => (
               <tr>
-                <td><a href={teamPath(team.id, "campaigns", `/${k.id}`)}>{k.name}</a></td>
-                <td><span class={`status ${k.status}`}>{k.status}</span></td>
-                <td>{discountText(k.discount, k.currency)}</td>
-                <td>{money(k.budget_cap?.amount, k.currency)}</td>
-                <td>{when(k.created_at)}</td>
+                <td data-label="Name"><a href={teamPath(team.id, "campaigns", `/${k.id}`)}>{k.name}</a></td>
+                <td data-label="Status"><span class={`status ${k.status}`}>{k.status}</span></td>
+                <td data-label="Discount">{discountText(k.discount, k.currency)}</td>
+                <td data-label="Budget">{money(k.budget_cap?.amount, k.currency)}</td>
+                <td data-label="Created">{when(k.created_at)}</td>
               </tr>
             ))}
           </tbody>

@@ -46,12 +46,12 @@ async function listPage(c: DashboardContext, draft?: Draft) {
           <tbody>
             {data.map((k) => (
               <tr data-key-id={k.id}>
-                <td>{k.name}</td>
-                <td>{k.type}</td>
-                <td><code>{k.display_key}</code></td>
-                <td>{k.type === "publishable" ? k.allowed_origins.join(", ") : k.scopes.join(", ")}</td>
-                <td>{when(k.last_used_at)}</td>
-                <td>{when(k.expires_at)}</td>
+                <td data-label="Name">{k.name}</td>
+                <td data-label="Type">{k.type}</td>
+                <td data-label="Key"><code>{k.display_key}</code></td>
+                <td data-label="Scopes / origins">{k.type === "publishable" ? k.allowed_origins.join(", ") : k.scopes.join(", ")}</td>
+                <td data-label="Last used">{when(k.last_used_at)}</td>
+                <td data-label="Expires">{when(k.expires_at)}</td>
                 <td class="row-actions">
                   <a href={teamPath(team.id, "keys", `/${k.id}/audit`)}>Audit log</a>
                   {writer && k.type !== "agent" && (
@@ -161,11 +161,11 @@ keyPages.get("/:id/audit", async (c) => {
           <tbody>
             {data.map((e) => (
               <tr>
-                <td>{when(e.at)}</td>
-                <td><code>{e.method} {e.path}</code></td>
-                <td>{e.status}</td>
-                <td><code>{e.request_id}</code></td>
-                <td>{e.approval_id ? <a href={teamPath(team.id, "approvals", `/${e.approval_id}`)}>{e.approval_id}</a> : "—"}</td>
+                <td data-label="When">{when(e.at)}</td>
+                <td data-label="Request"><code>{e.method} {e.path}</code></td>
+                <td data-label="Status">{e.status}</td>
+                <td data-label="Request id"><code>{e.request_id}</code></td>
+                <td data-label="Approval">{e.approval_id ? <a href={teamPath(team.id, "approvals", `/${e.approval_id}`)}>{e.approval_id}</a> : "—"}</td>
               </tr>
             ))}
           </tbody>

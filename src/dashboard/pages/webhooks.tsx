@@ -34,10 +34,10 @@ async function listPage(c: DashboardContext, draft?: Draft) {
           <tbody>
             {data.map((w) => (
               <tr>
-                <td><a href={teamPath(team.id, "webhooks", `/${w.id}`)}>{w.url}</a></td>
-                <td>{w.events.join(", ")}</td>
-                <td><span class={`status ${w.status}`}>{w.status}</span>{w.disabled_reason && <span class="muted"> ({w.disabled_reason})</span>}</td>
-                <td>{when(w.created_at)}</td>
+                <td data-label="URL"><a href={teamPath(team.id, "webhooks", `/${w.id}`)}>{w.url}</a></td>
+                <td data-label="Events">{w.events.join(", ")}</td>
+                <td data-label="Status"><span class={`status ${w.status}`}>{w.status}</span>{w.disabled_reason && <span class="muted"> ({w.disabled_reason})</span>}</td>
+                <td data-label="Created">{when(w.created_at)}</td>
               </tr>
             ))}
           </tbody>
@@ -116,13 +116,13 @@ webhookPages.get("/:id", async (c) => {
           <tbody>
             {deliveries.data.map((d) => (
               <tr>
-                <td><code>{d.event_type}</code></td>
-                <td>{d.attempt}</td>
-                <td><span class={`status ${d.status}`}>{d.status}</span></td>
-                <td>{d.response_status ?? "—"}</td>
-                <td>{d.duration_ms === null ? "—" : `${d.duration_ms} ms`}</td>
-                <td>{when(d.next_attempt_at)}</td>
-                <td>{when(d.created_at)}</td>
+                <td data-label="Event"><code>{d.event_type}</code></td>
+                <td data-label="Attempt">{d.attempt}</td>
+                <td data-label="Status"><span class={`status ${d.status}`}>{d.status}</span></td>
+                <td data-label="Response">{d.response_status ?? "—"}</td>
+                <td data-label="Duration">{d.duration_ms === null ? "—" : `${d.duration_ms} ms`}</td>
+                <td data-label="Next attempt">{when(d.next_attempt_at)}</td>
+                <td data-label="Created">{when(d.created_at)}</td>
               </tr>
             ))}
           </tbody>
