@@ -150,4 +150,14 @@ describe("dashboard sections", () => {
     expect(missing.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers" aria-current="page">Vouchers</a>`);
     expect(missing.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers">Back to Vouchers</a>`);
   });
+
+  it("an empty voucher list says how vouchers are made; an empty search names the search and leads back to all", async () => {
+    const { owner, browser } = await signedIn();
+    const none = await browser.get(`/dashboard/${owner.teamId}/vouchers`);
+    expect(none.html).toContain("No vouchers yet.");
+    expect(none.html).toContain("POST /v1/vouchers");
+    const search = await browser.get(`/dashboard/${owner.teamId}/vouchers?code=NOPE`);
+    expect(search.html).toContain("No vouchers with a code starting with <code>NOPE</code>");
+    expect(search.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers">Show all vouchers</a>`);
+  });
 });

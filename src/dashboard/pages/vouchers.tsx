@@ -36,7 +36,14 @@ voucherPages.get("/", async (c) => {
       </form>
       {campaignId && <p class="muted">In campaign {campaignId}.</p>}
       {data.length === 0 ? (
-        <p class="empty">No vouchers match.</p>
+        code || campaignId ? (
+          <p class="empty">
+            No vouchers {code ? <>with a code starting with <code>{code}</code></> : null}{code && campaignId ? " " : null}
+            {campaignId ? "in this campaign" : null}. <a href={teamPath(team.id, "vouchers")}>Show all vouchers</a>
+          </p>
+        ) : (
+          <p class="empty">No vouchers yet. They are made through the API (<code>POST /v1/vouchers</code>, or in bulk with <code>POST /v1/vouchers/bulk</code>) and are listed here once made.</p>
+        )
       ) : (
         <table>
           <thead>
