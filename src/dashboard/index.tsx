@@ -10,7 +10,7 @@ import { LoginBody } from "../routes/auth/schema";
 import { endSession, login } from "../services/auth";
 import { verifyAccessToken } from "../lib/tokens";
 import { type DashboardContext, parseForm, parseWith, readForm, services } from "./context";
-import { noticeOf, Page, teamPath } from "./layout";
+import { noticeOf, Page, SECTIONS, teamPath } from "./layout";
 import { approvalPages } from "./pages/approvals";
 import { campaignPages } from "./pages/campaigns";
 import { keyPages } from "./pages/keys";
@@ -142,10 +142,13 @@ dashboardRoutes.onError((err, c) => {
   const error = err instanceof ApiError ? err : new ApiError("internal_error");
   if (!(err instanceof ApiError)) console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: err.name, message: err.message }));
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
-  const back = /^\/dashboard\/team_[^/]+\/[a-z]+/.exec(c.req.path)?.[0] ?? "/dashboard";
+  // Back to the section, in a team the user is a member of: the page of a team they are not in would only refuse again.
   const team = c.get("team");
+  const asked = /^\/dashboard\/team_[^/]+\/([a-z]+)/.exec(c.req.path)?.[1];
+  const section = SECTIONS.find(([key]) => key === asked)?.[0];
+  const back = team && section ? teamPath(team.id, section) : "/dashboard";
   return c.html(
-    <Page title="Not done" team={team} teams={c.get("teams")} csrf={c.get("csrf")}>
+    <Page title="Not done" team={team} teams={c.get("teams")} section={section} csrf={c.get("csrf")}>
       <section class="card">
         <h1>Not done</h1>
         <p class="error" role="alert">
@@ -158,7 +161,7 @@ dashboardRoutes.onError((err, c) => {
             ))}
           </ul>
         )}
-        <p><a href={back}>Back</a></p>
+        <p><a href={back}>{team && section ? `Back to ${SECTIONS.find(([key]) => key === section)?.[1]}` : "Back to the dashboard"}</a></p>
         <p class="muted small">Request {c.get("requestId")}</p>
       </section>
     </Page>,

@@ -1,6 +1,7 @@
 // The page shell: navigation, the team switcher, sign-out, and the notices a redirect after a change names.
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
+import { ApiError } from "../errors";
 import type { Membership } from "./session";
 
 export const SECTIONS = [
@@ -73,6 +74,7 @@ export function Page(props: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Vauchflow`}</title>
         <link rel="stylesheet" href="/assets/dashboard.css" />
+        <script src="/assets/confirm.js" defer></script>
         {(props.scripts ?? []).map((src) => (
           <script src={src} defer></script>
         ))}
@@ -121,7 +123,40 @@ export function money(amount: number | null | undefined, currency: string | null
   return currency ? `${(amount / 100).toFixed(2)} ${currency}` : String(amount);
 }
 
-export const when = (value: string | null | undefined) => (value ? value.replace("T", " ").replace("Z", " UTC") : "—");
+/** A timestamp as "2026-11-30 15:46 UTC" (seconds in the tooltip and the datetime attribute), kept on one line. */
+export const when = (value: string | null | undefined) =>
+  value ? (
+    <time datetime={value} title={value.replace("T", " ").replace("Z", " UTC")}>
+      {value.slice(0, 16).replace("T", " ")} UTC
+    </time>
+  ) : (
+    "—"
+  );
+
+/**
+ * A refusal the user can fix by changing what they typed (the form's rules, a conflict, an unacceptable value): the
+ * form is shown again with their input and what to change, instead of an error page that loses it.
+ */
+export function fixable(err: unknown): err is ApiError {
+  return err instanceof ApiError && (err.status === 400 || err.status === 409 || err.status === 422);
+}
+
+/** Why the form above was not accepted, with the fields the API named. */
+export function FormError({ error }: { error?: ApiError | null }) {
+  if (!error) return null;
+  return (
+    <div class="error" role="alert" data-testid="form-error">
+      <p>{error.message}</p>
+      {error.details && (
+        <ul class="details">
+          {error.details.map((d) => (
+            <li><code>{d.path}</code>: {d.message}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
 
 /**
  * The page a secret is shown on, once (a new or rotated key, a webhook's signing secret): nothing stores it for

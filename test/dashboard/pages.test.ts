@@ -99,4 +99,65 @@ describe("dashboard sections", () => {
     const deliveries = await pollUntil(() => browser.get(`/dashboard/${owner.teamId}/webhooks/${id}`), (page) => page.html.includes("webhook.test"), { intervalMs: 100 });
     expect(deliveries.html).toContain("<code>webhook.test</code>");
   });
+
+  it("a refused create form comes back with what was typed and why, instead of an error page that loses it", async () => {
+    const { owner, admin, browser } = await signedIn();
+    const list = await browser.get(`/dashboard/${owner.teamId}/campaigns`);
+    const refused = await browser.post(
+      `/dashboard/${owner.teamId}/campaigns`,
+      { name: "Summer <sale>", discount_type: "amount", discount_value: "1500", currency: "", budget_cap: "90000" },
+      { csrf: csrfOf(list) },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('data-testid="form-error"');
+    expect(refused.html).toContain("<code>currency</code>");
+    expect(refused.html).toContain('value="Summer &lt;sale&gt;"');
+    expect(refused.html).toMatch(/<option value="amount" selected="">/);
+    expect(refused.html).toContain('value="1500"');
+    expect(refused.html).toContain('value="90000"');
+    expect((await call("GET", "/v1/campaigns", { token: admin.key })).body.data).toEqual([]);
+    // The form it shows again is sendable as it is, once corrected.
+    const fixed = await browser.post(`/dashboard/${owner.teamId}/campaigns`, { name: "Summer sale", discount_type: "amount", discount_value: "1500", currency: "EUR" }, { csrf: csrfOf(refused) });
+    expect(fixed.status).toBe(303);
+
+    const hooks = await browser.get(`/dashboard/${owner.teamId}/webhooks`);
+    const badHook = await browser.post(`/dashboard/${owner.teamId}/webhooks`, { url: "not a url", events: "voucher.redeemed", description: "ERP" }, { csrf: csrfOf(hooks) });
+    expect(badHook.status).toBe(400);
+    expect(badHook.html).toContain('value="not a url"');
+    expect(badHook.html).toContain('value="voucher.redeemed"');
+    expect(badHook.html).toContain('value="ERP"');
+
+    const keys = await browser.get(`/dashboard/${owner.teamId}/keys`);
+    const badKey = await browser.post(`/dashboard/${owner.teamId}/keys`, { name: "Agent", type: "agent", scopes: "", ttl_days: "400" }, { csrf: csrfOf(keys) });
+    expect(badKey.status).toBe(400);
+    expect(badKey.html).toMatch(/<option value="agent" selected="">/);
+    expect(badKey.html).toContain('value="400"');
+  });
+
+  it("the error page of another team's URL leads back to the dashboard, not to the same refusal", async () => {
+    const { browser } = await signedIn();
+    const other = await newTeam();
+    const refused = await browser.get(`/dashboard/${other.owner.teamId}/campaigns`);
+    expect(refused.status).toBe(403);
+    expect(refused.html).toContain('href="/dashboard"');
+    expect(refused.html).not.toContain(`href="/dashboard/${other.owner.teamId}/campaigns"`);
+  });
+
+  it("an error inside a section keeps the navigation and leads back to the section", async () => {
+    const { owner, browser } = await signedIn();
+    const missing = await browser.get(`/dashboard/${owner.teamId}/vouchers/NO-SUCH-CODE`);
+    expect(missing.status).toBe(404);
+    expect(missing.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers" aria-current="page">Vouchers</a>`);
+    expect(missing.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers">Back to Vouchers</a>`);
+  });
+
+  it("an empty voucher list says how vouchers are made; an empty search names the search and leads back to all", async () => {
+    const { owner, browser } = await signedIn();
+    const none = await browser.get(`/dashboard/${owner.teamId}/vouchers`);
+    expect(none.html).toContain("No vouchers yet.");
+    expect(none.html).toContain("POST /v1/vouchers");
+    const search = await browser.get(`/dashboard/${owner.teamId}/vouchers?code=NOPE`);
+    expect(search.html).toContain("No vouchers with a code starting with <code>NOPE</code>");
+    expect(search.html).toContain(`<a href="/dashboard/${owner.teamId}/vouchers">Show all vouchers</a>`);
+  });
 });

@@ -136,7 +136,19 @@ describe("dashboard", () => {
     await page.getByRole("link", { name: "Back to API keys" }).click();
     expect(await page.content()).not.toContain(secret);
     const row = page.locator("tr", { hasText: "Checkout server" });
+    // Revoking cannot be undone: the page asks first, and a "no" sends nothing.
+    const asked: string[] = [];
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
     await row.getByRole("button", { name: "Revoke" }).click();
+    expect(asked).toEqual([expect.stringContaining('Revoke "Checkout server"?')]);
+    await page.reload();
+    expect(await page.locator("tr", { hasText: "Checkout server" }).count()).toBe(1);
+    expect((await api("GET", "/v1/vouchers", { token: secret })).status).toBe(200);
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.locator("tr", { hasText: "Checkout server" }).getByRole("button", { name: "Revoke" }).click();
     await page.waitForURL(/notice=key_revoked$/);
     expect(await page.locator("tr", { hasText: "Checkout server" }).count()).toBe(0);
     await screenshot(page, "09-key-revoked");

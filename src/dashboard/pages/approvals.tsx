@@ -44,11 +44,11 @@ approvalPages.get("/", async (c) => {
           <tbody>
             {data.map((a) => (
               <tr>
-                <td><a href={teamPath(team.id, "approvals", `/${a.id}`)}><code>{a.method} {a.path}</code></a></td>
-                <td>{a.operation}</td>
-                <td><code>{a.agent_key_id}</code></td>
-                <td>{when(a.created_at)}</td>
-                <td>{when(a.expires_at)}</td>
+                <td data-label="Request"><a href={teamPath(team.id, "approvals", `/${a.id}`)}><code>{a.method} {a.path}</code></a></td>
+                <td data-label="Operation">{a.operation}</td>
+                <td data-label="Agent key"><code>{a.agent_key_id}</code></td>
+                <td data-label="Created">{when(a.created_at)}</td>
+                <td data-label="Expires">{when(a.expires_at)}</td>
               </tr>
             ))}
           </tbody>
@@ -93,7 +93,7 @@ approvalPages.get("/:id", async (c) => {
             <Csrf token={c.get("csrf")} />
             <button type="submit">Approve and run</button>
           </form>
-          <form method="post" action={`${base}/reject`} class="inline">
+          <form method="post" action={`${base}/reject`} class="inline" data-confirm="Reject this request? It will never run; the decision is final.">
             <Csrf token={c.get("csrf")} />
             <input name="reason" placeholder="Reason (optional)" maxlength={500} aria-label="Rejection reason" />
             <button type="submit" class="danger">Reject</button>

@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { CreateCampaignBody } from "../../routes/campaigns/schema";
 import { createCampaign, getCampaign, listCampaigns, pauseCampaign } from "../../services/campaigns";
 import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, money, noticeOf, Page, teamPath, when } from "../layout";
+import type { ApiError } from "../../errors";
+import { Csrf, fixable, FormError, money, noticeOf, Page, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const campaignPages = new Hono<DashboardEnv>();
@@ -19,10 +20,14 @@ function discountText(discount: Record<string, unknown> | null, currency: string
   return "Free shipping";
 }
 
-campaignPages.get("/", async (c) => {
+/** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
+type Draft = { values: Record<string, string>; error: ApiError };
+
+async function listPage(c: DashboardContext, draft?: Draft) {
   const ctx = services(c);
   const { data } = await listCampaigns(ctx, { limit: 100 });
   const team = c.get("team");
+  const v = draft?.values ?? {};
   return c.html(
     <Page title="Campaigns" {...shell(c)}>
       <h1>Campaigns</h1>
@@ -36,11 +41,11 @@ campaignPages.get("/", async (c) => {
           <tbody>
             {data.map((k) => (
               <tr>
-                <td><a href={teamPath(team.id, "campaigns", `/${k.id}`)}>{k.name}</a></td>
-                <td><span class={`status ${k.status}`}>{k.status}</span></td>
-                <td>{discountText(k.discount, k.currency)}</td>
-                <td>{money(k.budget_cap?.amount, k.currency)}</td>
-                <td>{when(k.created_at)}</td>
+                <td data-label="Name"><a href={teamPath(team.id, "campaigns", `/${k.id}`)}>{k.name}</a></td>
+                <td data-label="Status"><span class={`status ${k.status}`}>{k.status}</span></td>
+                <td data-label="Discount">{discountText(k.discount, k.currency)}</td>
+                <td data-label="Budget">{money(k.budget_cap?.amount, k.currency)}</td>
+                <td data-label="Created">{when(k.created_at)}</td>
               </tr>
             ))}
           </tbody>
@@ -48,31 +53,44 @@ campaignPages.get("/", async (c) => {
       )}
       {team.role !== "viewer" && (
         <section class="card">
-          <h2>New campaign</h2>
-          <form method="post" action={teamPath(team.id, "campaigns")} class="grid">
+          <h2 id="new-campaign">New campaign</h2>
+          <FormError error={draft?.error} />
+          <form method="post" action={teamPath(team.id, "campaigns")} class="grid" aria-labelledby="new-campaign">
             <Csrf token={c.get("csrf")} />
-            <label>Name<input name="name" required maxlength={200} /></label>
+            <label>Name<input name="name" required maxlength={200} value={v.name} /></label>
             <label>
               Discount
               <select name="discount_type">
-                <option value="percent">Percent off</option>
-                <option value="amount">Amount off</option>
+                <option value="percent" selected={v.discount_type !== "amount"}>Percent off</option>
+                <option value="amount" selected={v.discount_type === "amount"}>Amount off</option>
               </select>
             </label>
-            <label>Value (percent, or amount in cents)<input name="discount_value" inputmode="numeric" required /></label>
-            <label>Currency<input name="currency" placeholder="EUR" maxlength={3} /></label>
-            <label>Budget cap in cents (optional)<input name="budget_cap" inputmode="numeric" /></label>
-            <label>Uses per customer (optional)<input name="per_customer_limit" inputmode="numeric" /></label>
+            <label>Value (percent, or amount in cents)<input name="discount_value" inputmode="numeric" required value={v.discount_value} /></label>
+            <label>Currency (needed for amounts)<input name="currency" placeholder="EUR" maxlength={3} value={v.currency} /></label>
+            <label>Budget cap in cents (optional)<input name="budget_cap" inputmode="numeric" value={v.budget_cap} /></label>
+            <label>Uses per customer (optional)<input name="per_customer_limit" inputmode="numeric" value={v.per_customer_limit} /></label>
             <button type="submit">Create campaign</button>
           </form>
         </section>
       )}
     </Page>,
+    draft ? draft.error.status : 200,
   );
-});
+}
+
+campaignPages.get("/", (c) => listPage(c));
 
 campaignPages.post("/", async (c) => {
   const form = await readForm(c);
+  try {
+    return await create(c, form);
+  } catch (err) {
+    if (fixable(err)) return listPage(c, { values: form, error: err });
+    throw err;
+  }
+});
+
+async function create(c: DashboardContext, form: Record<string, string>) {
   const value = numberField(form.discount_value);
   const discount = form.discount_type === "amount" ? { type: "amount", amount_off: value } : { type: "percent", percent_off: value };
   const budget = numberField(form.budget_cap);
@@ -85,7 +103,7 @@ campaignPages.post("/", async (c) => {
   });
   const campaign = await createCampaign(services(c), input);
   return redirectTo(c, teamPath(c.get("team").id, "campaigns", `/${campaign.id}`), "campaign_created");
-});
+}
 
 /** What the page's script polls: the same stats GET /v1/campaigns/{id} answers. */
 campaignPages.get("/:id/stats", async (c) => {

@@ -5,7 +5,8 @@ import { CreateAgentKeyBody, CreateKeyBody, RotateKeyBody } from "../../routes/a
 import { createAgentKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/api-keys";
 import { listAuditLog } from "../../services/audit-log";
 import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
+import type { ApiError } from "../../errors";
+import { Csrf, fixable, FormError, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const keyPages = new Hono<DashboardEnv>();
@@ -24,10 +25,14 @@ function KeySecret(props: { c: DashboardContext; title: string; keyName: string;
   return <SecretOnce shell={shell(props.c)} title={props.title} lead={lead} secret={props.secret} back={back} />;
 }
 
-keyPages.get("/", async (c) => {
+/** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
+type Draft = { values: Record<string, string>; error: ApiError };
+
+async function listPage(c: DashboardContext, draft?: Draft) {
   const { data } = await listKeys(services(c), { limit: 100 });
   const team = c.get("team");
   const writer = team.role !== "viewer";
+  const v = draft?.values ?? {};
   return c.html(
     <Page title="API keys" {...shell(c)}>
       <h1>API keys</h1>
@@ -41,22 +46,22 @@ keyPages.get("/", async (c) => {
           <tbody>
             {data.map((k) => (
               <tr data-key-id={k.id}>
-                <td>{k.name}</td>
-                <td>{k.type}</td>
-                <td><code>{k.display_key}</code></td>
-                <td>{k.type === "publishable" ? k.allowed_origins.join(", ") : k.scopes.join(", ")}</td>
-                <td>{when(k.last_used_at)}</td>
-                <td>{when(k.expires_at)}</td>
+                <td data-label="Name">{k.name}</td>
+                <td data-label="Type">{k.type}</td>
+                <td data-label="Key"><code>{k.display_key}</code></td>
+                <td data-label="Scopes / origins">{k.type === "publishable" ? k.allowed_origins.join(", ") : k.scopes.join(", ")}</td>
+                <td data-label="Last used">{when(k.last_used_at)}</td>
+                <td data-label="Expires">{when(k.expires_at)}</td>
                 <td class="row-actions">
                   <a href={teamPath(team.id, "keys", `/${k.id}/audit`)}>Audit log</a>
                   {writer && k.type !== "agent" && (
-                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/rotate`)} class="inline">
+                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/rotate`)} class="inline" data-confirm={`Rotate "${k.name}"? Its current secret stops working now: every server using it needs the new one.`}>
                       <Csrf token={c.get("csrf")} />
                       <button type="submit">Rotate</button>
                     </form>
                   )}
                   {writer && (
-                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/revoke`)} class="inline">
+                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/revoke`)} class="inline" data-confirm={`Revoke "${k.name}"? Every request with it is refused from then on; this cannot be undone.`}>
                       <Csrf token={c.get("csrf")} />
                       <button type="submit" class="danger">Revoke</button>
                     </form>
@@ -69,31 +74,44 @@ keyPages.get("/", async (c) => {
       )}
       {writer && (
         <section class="card">
-          <h2>New key</h2>
-          <form method="post" action={teamPath(team.id, "keys")} class="grid">
+          <h2 id="new-key">New key</h2>
+          <FormError error={draft?.error} />
+          <form method="post" action={teamPath(team.id, "keys")} class="grid" aria-labelledby="new-key">
             <Csrf token={c.get("csrf")} />
-            <label>Name<input name="name" required maxlength={100} /></label>
+            <label>Name<input name="name" required maxlength={100} value={v.name} /></label>
             <label>
               Type
               <select name="type">
-                <option value="secret">Secret (servers)</option>
-                <option value="publishable">Publishable (browsers: validate only)</option>
-                <option value="agent">Agent (AI agents, expires)</option>
+                <option value="secret" selected={v.type === "secret"}>Secret (servers)</option>
+                <option value="publishable" selected={v.type === "publishable"}>Publishable (browsers: validate only)</option>
+                <option value="agent" selected={v.type === "agent"}>Agent (AI agents, expires)</option>
               </select>
             </label>
-            <label>Scopes (secret: default admin; agent: required)<input name="scopes" placeholder="read:vouchers write:campaigns" /></label>
-            <label>Allowed origins (publishable)<input name="allowed_origins" placeholder="https://shop.example.com" /></label>
-            <label>Agent key lifetime in days<input name="ttl_days" inputmode="numeric" placeholder="7" /></label>
+            <label>Scopes (secret: default admin; agent: required)<input name="scopes" placeholder="read:vouchers write:campaigns" value={v.scopes} /></label>
+            <label>Allowed origins (publishable)<input name="allowed_origins" placeholder="https://shop.example.com" value={v.allowed_origins} /></label>
+            <label>Agent key lifetime in days<input name="ttl_days" inputmode="numeric" placeholder="7" value={v.ttl_days} /></label>
             <button type="submit">Create key</button>
           </form>
         </section>
       )}
     </Page>,
+    draft ? draft.error.status : 200,
   );
-});
+}
+
+keyPages.get("/", (c) => listPage(c));
 
 keyPages.post("/", async (c) => {
   const form = await readForm(c);
+  try {
+    return await create(c, form);
+  } catch (err) {
+    if (fixable(err)) return listPage(c, { values: form, error: err });
+    throw err;
+  }
+});
+
+async function create(c: DashboardContext, form: Record<string, string>) {
   const ctx = services(c);
   const scopes = listField(form.scopes);
   if (form.type === "agent") {
@@ -110,7 +128,7 @@ keyPages.post("/", async (c) => {
   });
   const created = await createKey(ctx, input);
   return c.html(<KeySecret c={c} title="Key created" keyName={created.name} secret={created.key} />, 201);
-});
+}
 
 keyPages.post("/:id/rotate", async (c) => {
   await readForm(c);
@@ -143,11 +161,11 @@ keyPages.get("/:id/audit", async (c) => {
           <tbody>
             {data.map((e) => (
               <tr>
-                <td>{when(e.at)}</td>
-                <td><code>{e.method} {e.path}</code></td>
-                <td>{e.status}</td>
-                <td><code>{e.request_id}</code></td>
-                <td>{e.approval_id ? <a href={teamPath(team.id, "approvals", `/${e.approval_id}`)}>{e.approval_id}</a> : "—"}</td>
+                <td data-label="When">{when(e.at)}</td>
+                <td data-label="Request"><code>{e.method} {e.path}</code></td>
+                <td data-label="Status">{e.status}</td>
+                <td data-label="Request id"><code>{e.request_id}</code></td>
+                <td data-label="Approval">{e.approval_id ? <a href={teamPath(team.id, "approvals", `/${e.approval_id}`)}>{e.approval_id}</a> : "—"}</td>
               </tr>
             ))}
           </tbody>

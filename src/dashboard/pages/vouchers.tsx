@@ -36,7 +36,14 @@ voucherPages.get("/", async (c) => {
       </form>
       {campaignId && <p class="muted">In campaign {campaignId}.</p>}
       {data.length === 0 ? (
-        <p class="empty">No vouchers match.</p>
+        code || campaignId ? (
+          <p class="empty">
+            No vouchers {code ? <>with a code starting with <code>{code}</code></> : null}{code && campaignId ? " " : null}
+            {campaignId ? "in this campaign" : null}. <a href={teamPath(team.id, "vouchers")}>Show all vouchers</a>
+          </p>
+        ) : (
+          <p class="empty">No vouchers yet. They are made through the API (<code>POST /v1/vouchers</code>, or in bulk with <code>POST /v1/vouchers/bulk</code>) and are listed here once made.</p>
+        )
       ) : (
         <table>
           <thead>
@@ -45,11 +52,11 @@ voucherPages.get("/", async (c) => {
           <tbody>
             {data.map((v) => (
               <tr>
-                <td><a href={teamPath(team.id, "vouchers", `/${encodeURIComponent(v.code)}`)}><code>{v.code}</code></a></td>
-                <td>{v.type}</td>
-                <td>{v.redemption_limit === null ? v.redemptions_count : `${v.redemptions_count} / ${v.redemption_limit}`}</td>
-                <td>{v.active ? "yes" : "no"}</td>
-                <td>{when(v.expires_at)}</td>
+                <td data-label="Code"><a href={teamPath(team.id, "vouchers", `/${encodeURIComponent(v.code)}`)}><code>{v.code}</code></a></td>
+                <td data-label="Type">{v.type}</td>
+                <td data-label="Redemptions">{v.redemption_limit === null ? v.redemptions_count : `${v.redemptions_count} / ${v.redemption_limit}`}</td>
+                <td data-label="Active">{v.active ? "yes" : "no"}</td>
+                <td data-label="Expires">{when(v.expires_at)}</td>
               </tr>
             ))}
           </tbody>
@@ -87,14 +94,14 @@ voucherPages.get("/:code", async (c) => {
           <tbody>
             {redemptions.data.map((r) => (
               <tr>
-                <td>{when(r.created_at)}</td>
-                <td>{r.order.id ?? "—"}</td>
-                <td>{r.customer_id ?? "—"}</td>
-                <td>{money(r.discount_amount, r.currency)}</td>
-                <td><span class={`status ${r.status}`}>{r.status.replace("_", " ")}</span>{r.rollback_reason && <span class="muted"> ({r.rollback_reason})</span>}</td>
+                <td data-label="When">{when(r.created_at)}</td>
+                <td data-label="Order">{r.order.id ?? "—"}</td>
+                <td data-label="Customer">{r.customer_id ?? "—"}</td>
+                <td data-label="Discount">{money(r.discount_amount, r.currency)}</td>
+                <td data-label="Status"><span class={`status ${r.status}`}>{r.status.replace("_", " ")}</span>{r.rollback_reason && <span class="muted"> ({r.rollback_reason})</span>}</td>
                 <td>
                   {mayRollback && r.status === "redeemed" && (
-                    <form method="post" action={`${base}/rollback`} class="inline">
+                    <form method="post" action={`${base}/rollback`} class="inline" data-confirm={`Roll back this redemption${r.order.id ? ` (order ${r.order.id})` : ""}? The use, and any balance or budget it consumed, are given back; this cannot be undone.`}>
                       <Csrf token={c.get("csrf")} />
                       <input type="hidden" name="redemption_id" value={r.id} />
                       <input name="reason" placeholder="Reason (optional)" maxlength={200} aria-label="Rollback reason" />

@@ -4,7 +4,8 @@ import { CreateWebhookBody } from "../../routes/webhooks/schema";
 import { listDeliveries } from "../../services/webhook-deliveries";
 import { createWebhook, getWebhook, listWebhooks, sendTestEvent } from "../../services/webhooks";
 import { type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
+import type { ApiError } from "../../errors";
+import { Csrf, fixable, FormError, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const webhookPages = new Hono<DashboardEnv>();
@@ -13,9 +14,13 @@ function shell(c: DashboardContext) {
   return { team: c.get("team"), teams: c.get("teams"), csrf: c.get("csrf"), section: "webhooks" as const, notice: noticeOf(c.req.query("notice")) };
 }
 
-webhookPages.get("/", async (c) => {
+/** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
+type Draft = { values: Record<string, string>; error: ApiError };
+
+async function listPage(c: DashboardContext, draft?: Draft) {
   const { data } = await listWebhooks(services(c), { limit: 100 });
   const team = c.get("team");
+  const v = draft?.values ?? {};
   return c.html(
     <Page title="Webhooks" {...shell(c)}>
       <h1>Webhooks</h1>
@@ -29,10 +34,10 @@ webhookPages.get("/", async (c) => {
           <tbody>
             {data.map((w) => (
               <tr>
-                <td><a href={teamPath(team.id, "webhooks", `/${w.id}`)}>{w.url}</a></td>
-                <td>{w.events.join(", ")}</td>
-                <td><span class={`status ${w.status}`}>{w.status}</span>{w.disabled_reason && <span class="muted"> ({w.disabled_reason})</span>}</td>
-                <td>{when(w.created_at)}</td>
+                <td data-label="URL"><a href={teamPath(team.id, "webhooks", `/${w.id}`)}>{w.url}</a></td>
+                <td data-label="Events">{w.events.join(", ")}</td>
+                <td data-label="Status"><span class={`status ${w.status}`}>{w.status}</span>{w.disabled_reason && <span class="muted"> ({w.disabled_reason})</span>}</td>
+                <td data-label="Created">{when(w.created_at)}</td>
               </tr>
             ))}
           </tbody>
@@ -40,22 +45,35 @@ webhookPages.get("/", async (c) => {
       )}
       {team.role !== "viewer" && (
         <section class="card">
-          <h2>New endpoint</h2>
-          <form method="post" action={teamPath(team.id, "webhooks")} class="grid">
+          <h2 id="new-endpoint">New endpoint</h2>
+          <FormError error={draft?.error} />
+          <form method="post" action={teamPath(team.id, "webhooks")} class="grid" aria-labelledby="new-endpoint">
             <Csrf token={c.get("csrf")} />
-            <label>URL<input name="url" type="url" required maxlength={2048} placeholder="https://shop.example.com/hooks/vauchflow" /></label>
-            <label>Events (or * for all)<input name="events" value="*" required /></label>
-            <label>Description<input name="description" maxlength={500} /></label>
+            <label>URL<input name="url" type="url" required maxlength={2048} placeholder="https://shop.example.com/hooks/vauchflow" value={v.url} /></label>
+            <label>Events (or * for all)<input name="events" value={v.events ?? "*"} required /></label>
+            <label>Description<input name="description" maxlength={500} value={v.description} /></label>
             <button type="submit">Create endpoint</button>
           </form>
         </section>
       )}
     </Page>,
+    draft ? draft.error.status : 200,
   );
-});
+}
+
+webhookPages.get("/", (c) => listPage(c));
 
 webhookPages.post("/", async (c) => {
   const form = await readForm(c);
+  try {
+    return await create(c, form);
+  } catch (err) {
+    if (fixable(err)) return listPage(c, { values: form, error: err });
+    throw err;
+  }
+});
+
+async function create(c: DashboardContext, form: Record<string, string>) {
   const input = parseWith(CreateWebhookBody, {
     url: form.url,
     events: (form.events ?? "").split(/[\s,]+/).filter(Boolean),
@@ -69,7 +87,7 @@ webhookPages.post("/", async (c) => {
     <SecretOnce shell={shell(c)} title="Endpoint created" lead={lead} secret={created.secret ?? ""} back={back} />,
     201,
   );
-});
+}
 
 webhookPages.get("/:id", async (c) => {
   const ctx = services(c);
@@ -98,13 +116,13 @@ webhookPages.get("/:id", async (c) => {
           <tbody>
             {deliveries.data.map((d) => (
               <tr>
-                <td><code>{d.event_type}</code></td>
-                <td>{d.attempt}</td>
-                <td><span class={`status ${d.status}`}>{d.status}</span></td>
-                <td>{d.response_status ?? "—"}</td>
-                <td>{d.duration_ms === null ? "—" : `${d.duration_ms} ms`}</td>
-                <td>{when(d.next_attempt_at)}</td>
-                <td>{when(d.created_at)}</td>
+                <td data-label="Event"><code>{d.event_type}</code></td>
+                <td data-label="Attempt">{d.attempt}</td>
+                <td data-label="Status"><span class={`status ${d.status}`}>{d.status}</span></td>
+                <td data-label="Response">{d.response_status ?? "—"}</td>
+                <td data-label="Duration">{d.duration_ms === null ? "—" : `${d.duration_ms} ms`}</td>
+                <td data-label="Next attempt">{when(d.next_attempt_at)}</td>
+                <td data-label="Created">{when(d.created_at)}</td>
               </tr>
             ))}
           </tbody>
