@@ -117,10 +117,21 @@ export function Page(props: {
   );
 }
 
-/** Minor units as a readable amount: 1250 EUR → "12.50 EUR". Currencies without decimals are rare enough here. */
+/** How many minor units a currency has (EUR 2, JPY 0, KWD 3), from the runtime's ISO-4217 data. */
+function minorUnits(currency: string): number {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** Minor units as a readable amount: 1250 EUR → "12.50 EUR", 1250 JPY → "1250 JPY", 1250 KWD → "1.250 KWD". */
 export function money(amount: number | null | undefined, currency: string | null | undefined): string {
   if (amount === null || amount === undefined) return "—";
-  return currency ? `${(amount / 100).toFixed(2)} ${currency}` : String(amount);
+  if (!currency) return String(amount);
+  const digits = minorUnits(currency);
+  return `${(amount / 10 ** digits).toFixed(digits)} ${currency}`;
 }
 
 /** A timestamp as "2026-11-30 15:46 UTC" (seconds in the tooltip and the datetime attribute), kept on one line. */
