@@ -1,5 +1,6 @@
 // The dashboard's sections against the API they stand for: what a page shows, and that its forms change what the
 // REST routes would (same services, same role rules).
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addMember, call, newTeam } from "../helpers/api";
 import { pollUntil } from "../helpers/poll";
@@ -82,6 +83,24 @@ describe("dashboard sections", () => {
     const audit = await pollUntil(() => browser.get(`/dashboard/${owner.teamId}/keys/${key.body.id}/audit`), (page) => page.html.includes("/v1/customers"), { intervalMs: 100 });
     expect(audit.html).toContain("POST /v1/customers");
     expect(audit.html).toContain(made.headers.get("Request-Id")!);
+  });
+
+  it("rotates with a grace the form offers (an hour by default): the old secret keeps working until then", async () => {
+    const { owner, admin, browser } = await signedIn();
+    const key = await call("POST", "/v1/api-keys", { token: admin.key, body: { name: "graceful", type: "secret", scopes: ["read"] } });
+    const list = await browser.get(`/dashboard/${owner.teamId}/keys`);
+    expect(list.html).toMatch(/<option value="3600" selected="">1 hour<\/option>/);
+    const rotated = await browser.post(`/dashboard/${owner.teamId}/keys/${key.body.id}/rotate`, { expire_old_in_seconds: "3600" }, { csrf: csrfOf(list) });
+    expect(rotated.status).toBe(200);
+    const secret = /<code>(vf_sk_test_[A-Za-z0-9]+)<\/code>/.exec(rotated.html)?.[1];
+    expect((await call("GET", "/v1/vouchers", { token: secret })).status).toBe(200);
+    expect((await call("GET", "/v1/vouchers", { token: key.body.key })).status).toBe(200);
+    expect(rotated.html).not.toContain(key.body.key);
+    const row = await env.DB.prepare("SELECT previous_secret_expires_at AS until FROM api_keys WHERE id = ?").bind(key.body.id).first<{ until: number }>();
+    expect(row!.until - Date.now()).toBeGreaterThan(3_500_000);
+    // A grace the API does not allow is refused like the API refuses it.
+    const again = await browser.get(`/dashboard/${owner.teamId}/keys`);
+    expect((await browser.post(`/dashboard/${owner.teamId}/keys/${key.body.id}/rotate`, { expire_old_in_seconds: "999999" }, { csrf: csrfOf(again) })).status).toBe(400);
   });
 
   it("creates a webhook endpoint (its secret shown once) and lists its deliveries after a test event", async () => {

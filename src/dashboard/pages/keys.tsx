@@ -18,6 +18,18 @@ function shell(c: DashboardContext) {
 /** Lists typed as free text: comma, space or newline separated. */
 const listField = (value: string | undefined) => (value ?? "").split(/[\s,]+/).filter(Boolean);
 
+/**
+ * How long a rotated key's old secret keeps working (the API's expire_old_in_seconds). The form offers an hour
+ * by default, so servers can move to the new secret; the API's own default, no grace, stays one choice away.
+ */
+const ROTATION_GRACE: [number, string][] = [
+  [0, "no longer"],
+  [3600, "1 hour"],
+  [86_400, "24 hours"],
+  [604_800, "7 days"],
+];
+const DEFAULT_GRACE_SECONDS = 3600;
+
 /** The page a new or rotated key's secret is shown on. */
 function KeySecret(props: { c: DashboardContext; title: string; keyName: string; secret: string }) {
   const lead = <>The secret of <strong>{props.keyName}</strong>.</>;
@@ -55,8 +67,18 @@ async function listPage(c: DashboardContext, draft?: Draft) {
                 <td class="row-actions">
                   <a href={teamPath(team.id, "keys", `/${k.id}/audit`)}>Audit log</a>
                   {writer && k.type !== "agent" && (
-                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/rotate`)} class="inline" data-confirm={`Rotate "${k.name}"? Its current secret stops working now: every server using it needs the new one.`}>
+                    <form method="post" action={teamPath(team.id, "keys", `/${k.id}/rotate`)} class="inline" data-confirm={`Rotate "${k.name}"? Its current secret stops working once the time chosen beside the button has passed: every server using it needs the new one by then.`}>
                       <Csrf token={c.get("csrf")} />
+                      <label>
+                        Old secret works for{" "}
+                        <select name="expire_old_in_seconds">
+                          {ROTATION_GRACE.map(([seconds, label]) => (
+                            <option value={String(seconds)} selected={seconds === DEFAULT_GRACE_SECONDS}>
+                              {label}
+                            </option>
+                          ))}
+                        </select>
+                      </label>{" "}
                       <button type="submit">Rotate</button>
                     </form>
                   )}
@@ -131,8 +153,9 @@ async function create(c: DashboardContext, form: Record<string, string>) {
 }
 
 keyPages.post("/:id/rotate", async (c) => {
-  await readForm(c);
-  const rotated = await rotateKey(services(c), c.req.param("id"), parseWith(RotateKeyBody, {}));
+  const form = await readForm(c);
+  const input = parseWith(RotateKeyBody, { expire_old_in_seconds: numberField(form.expire_old_in_seconds) });
+  const rotated = await rotateKey(services(c), c.req.param("id"), input);
   return c.html(<KeySecret c={c} title="Key rotated" keyName={rotated.name} secret={rotated.key} />);
 });
 
