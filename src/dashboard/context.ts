@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv, ServiceContext } from "../env";
 import { ApiError, validationError } from "../errors";
+import type { IdPrefix } from "../lib/ids";
+import { paginationQuery } from "../lib/pagination";
 import { serviceContext } from "../routes/context";
 import { checkCsrf } from "./session";
 import type { DashboardEnv } from "./types";
@@ -46,6 +48,12 @@ export function parseWith<T extends z.ZodType>(schema: T, input: unknown): z.out
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw validationError(parsed.error, "form");
   return parsed.data;
+}
+
+/** `?cursor` of a dashboard list: the next_cursor of one of its pages (ids with `prefix`), else 400. */
+export function cursorOf(c: Context, prefix: IdPrefix): string | undefined {
+  const value = c.req.query("cursor");
+  return value ? parseWith(paginationQuery(prefix).pick({ cursor: true }), { cursor: value }).cursor : undefined;
 }
 
 /** An optional number field: empty means absent; anything else must be a number (the schema judges its range). */

@@ -117,6 +117,28 @@ export function Page(props: {
   );
 }
 
+/**
+ * Older pages of a list cut at its page size: the same URL with `cursor` set to the page's next_cursor, and back to
+ * the newest from any older page.
+ */
+export function Pager({ url, next }: { url: string; next: string | null }) {
+  const here = new URL(url);
+  const older = here.searchParams.has("cursor");
+  if (!next && !older) return null;
+  const at = (cursor: string | null) => {
+    const to = new URL(here);
+    if (cursor) to.searchParams.set("cursor", cursor);
+    else to.searchParams.delete("cursor");
+    return `${to.pathname}${to.search}`;
+  };
+  return (
+    <nav class="pager" aria-label="Pages">
+      {older && <a href={at(null)}>← Newest</a>}
+      {next && <a href={at(next)}>Older →</a>}
+    </nav>
+  );
+}
+
 /** How many minor units a currency has (EUR 2, JPY 0, KWD 3), from the runtime's ISO-4217 data. */
 function minorUnits(currency: string): number {
   try {

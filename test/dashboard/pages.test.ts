@@ -85,6 +85,26 @@ describe("dashboard sections", () => {
     expect(audit.html).toContain(made.headers.get("Request-Id")!);
   });
 
+  it("pages through a voucher list longer than one page (Older →, ← Newest); a cursor that is not one is 400", async () => {
+    const { owner, admin, browser } = await signedIn();
+    const prefix = `PAGE${crypto.randomUUID().slice(0, 4).toUpperCase()}`;
+    for (let i = 0; i < 55; i += 11) {
+      await Promise.all(Array.from({ length: 11 }, (_, j) => createVoucher(admin.key, { code: `${prefix}-${String(i + j).padStart(2, "0")}` })));
+    }
+    const first = await browser.get(`/dashboard/${owner.teamId}/vouchers?code=${prefix}`);
+    const codes = (html: string) => [...html.matchAll(new RegExp(`<code>(${prefix}-\\d+)</code>`, "g"))].map((m) => m[1]);
+    expect(codes(first.html)).toHaveLength(50);
+    const older = /href="([^"]*cursor=vch_[^"]*)">Older →<\/a>/.exec(first.html)?.[1];
+    expect(older).toBeTruthy();
+    expect(first.html).not.toContain("← Newest");
+    const second = await browser.get(older!.replaceAll("&amp;", "&"));
+    expect(codes(second.html)).toHaveLength(5);
+    expect(new Set([...codes(first.html), ...codes(second.html)]).size).toBe(55);
+    expect(second.html).toContain("← Newest");
+    expect(second.html).not.toContain("Older →");
+    expect((await browser.get(`/dashboard/${owner.teamId}/vouchers?cursor=nonsense`)).status).toBe(400);
+  });
+
   it("rotates with a grace the form offers (an hour by default): the old secret keeps working until then", async () => {
     const { owner, admin, browser } = await signedIn();
     const key = await call("POST", "/v1/api-keys", { token: admin.key, body: { name: "graceful", type: "secret", scopes: ["read"] } });

@@ -4,9 +4,9 @@ import { Hono } from "hono";
 import { CreateAgentKeyBody, CreateKeyBody, RotateKeyBody } from "../../routes/api-keys/schema";
 import { createAgentKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/api-keys";
 import { listAuditLog } from "../../services/audit-log";
-import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
+import { cursorOf, type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
 import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
+import { Csrf, fixable, FormError, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const keyPages = new Hono<DashboardEnv>();
@@ -167,7 +167,7 @@ keyPages.post("/:id/revoke", async (c) => {
 
 keyPages.get("/:id/audit", async (c) => {
   const id = c.req.param("id");
-  const { data } = await listAuditLog(services(c), id, { limit: 100 });
+  const { data, next_cursor } = await listAuditLog(services(c), id, { limit: 100, cursor: cursorOf(c, "req") });
   const team = c.get("team");
   return c.html(
     <Page title="Audit log" {...shell(c)}>
@@ -194,6 +194,7 @@ keyPages.get("/:id/audit", async (c) => {
           </tbody>
         </table>
       )}
+      <Pager url={c.req.url} next={next_cursor} />
     </Page>,
   );
 });

@@ -4,8 +4,8 @@ import { ListVouchersQuery, RollbackBody } from "../../routes/vouchers/schema";
 import { listVouchers } from "../../services/voucher-list";
 import { listVoucherRedemptions } from "../../services/voucher-redemptions";
 import { rollbackRedemption } from "../../services/redemptions";
-import { type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
-import { Csrf, money, noticeOf, Page, teamPath, when } from "../layout";
+import { cursorOf, type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
+import { Csrf, money, noticeOf, Page, Pager, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const voucherPages = new Hono<DashboardEnv>();
@@ -22,7 +22,7 @@ voucherPages.get("/", async (c) => {
     ...(code ? { code_prefix: code } : {}),
     ...(campaignId ? { campaign_id: campaignId } : {}),
   });
-  const { data } = await listVouchers(services(c), { limit: 50, ...filters });
+  const { data, next_cursor } = await listVouchers(services(c), { limit: 50, ...filters, cursor: cursorOf(c, "vch") });
   return c.html(
     <Page title="Vouchers" {...shell(c)}>
       <h1>Vouchers</h1>
@@ -62,12 +62,13 @@ voucherPages.get("/", async (c) => {
           </tbody>
         </table>
       )}
+      <Pager url={c.req.url} next={next_cursor} />
     </Page>,
   );
 });
 
 voucherPages.get("/:code", async (c) => {
-  const { voucher: v, redemptions } = await listVoucherRedemptions(services(c), c.req.param("code"), { limit: 100 });
+  const { voucher: v, redemptions } = await listVoucherRedemptions(services(c), c.req.param("code"), { limit: 100, cursor: cursorOf(c, "red") });
   const team = c.get("team");
   const base = teamPath(team.id, "vouchers", `/${encodeURIComponent(v.code)}`);
   const mayRollback = team.role !== "viewer";
@@ -114,6 +115,7 @@ voucherPages.get("/:code", async (c) => {
           </tbody>
         </table>
       )}
+      <Pager url={c.req.url} next={redemptions.next_cursor} />
     </Page>,
   );
 });

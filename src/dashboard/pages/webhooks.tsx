@@ -3,9 +3,9 @@ import { Hono } from "hono";
 import { CreateWebhookBody } from "../../routes/webhooks/schema";
 import { listDeliveries } from "../../services/webhook-deliveries";
 import { createWebhook, getWebhook, listWebhooks, sendTestEvent } from "../../services/webhooks";
-import { type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
+import { cursorOf, type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
 import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, noticeOf, Page, SecretOnce, teamPath, when } from "../layout";
+import { Csrf, fixable, FormError, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const webhookPages = new Hono<DashboardEnv>();
@@ -92,7 +92,7 @@ async function create(c: DashboardContext, form: Record<string, string>) {
 webhookPages.get("/:id", async (c) => {
   const ctx = services(c);
   const id = c.req.param("id");
-  const [w, deliveries] = await Promise.all([getWebhook(ctx, id), listDeliveries(ctx, id, { limit: 100 })]);
+  const [w, deliveries] = await Promise.all([getWebhook(ctx, id), listDeliveries(ctx, id, { limit: 100, cursor: cursorOf(c, "dlv") })]);
   const team = c.get("team");
   return c.html(
     <Page title="Webhook endpoint" {...shell(c)}>
@@ -128,6 +128,7 @@ webhookPages.get("/:id", async (c) => {
           </tbody>
         </table>
       )}
+      <Pager url={c.req.url} next={deliveries.next_cursor} />
     </Page>,
   );
 });
