@@ -52,6 +52,7 @@ describe("dashboard sections", () => {
     const search = await browser.get(`/dashboard/${owner.teamId}/vouchers?code=${code.slice(0, 8).toLowerCase()}`);
     expect(search.html).toContain(`/vouchers/${code}"`);
     const detail = await browser.get(`/dashboard/${owner.teamId}/vouchers/${code}`);
+    expect(detail.html).toMatch(/<dt>Gives<\/dt><dd>[^<]+ off<\/dd>/);
     expect(detail.html).toContain(redemption.order.id);
     expect(detail.html).toContain("cus-dash");
     expect(detail.html).toContain(`value="${redemption.id}"`);
@@ -83,6 +84,16 @@ describe("dashboard sections", () => {
     const audit = await pollUntil(() => browser.get(`/dashboard/${owner.teamId}/keys/${key.body.id}/audit`), (page) => page.html.includes("/v1/customers"), { intervalMs: 100 });
     expect(audit.html).toContain("POST /v1/customers");
     expect(audit.html).toContain(made.headers.get("Request-Id")!);
+  });
+
+  it("a voucher's page says what it gives, in its currency's units", async () => {
+    const { owner, admin, browser } = await signedIn();
+    const percent = uniqueCode("GIVES");
+    await createVoucher(admin.key, { code: percent, currency: "EUR", discount: { type: "percent", percent_off: 20, max_discount_amount: 5000 } });
+    const yen = uniqueCode("YEN");
+    await createVoucher(admin.key, { code: yen, currency: "JPY", discount: { type: "amount", amount_off: 500 } });
+    expect((await browser.get(`/dashboard/${owner.teamId}/vouchers/${percent}`)).html).toContain("<dt>Gives</dt><dd>20 % off (at most 50.00 EUR)</dd>");
+    expect((await browser.get(`/dashboard/${owner.teamId}/vouchers/${yen}`)).html).toContain("<dt>Gives</dt><dd>500 JPY off</dd>");
   });
 
   it("pages through a voucher list longer than one page (Older →, ← Newest); a cursor that is not one is 400", async () => {

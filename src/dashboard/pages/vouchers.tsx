@@ -4,6 +4,7 @@ import { ListVouchersQuery, RollbackBody } from "../../routes/vouchers/schema";
 import { listVouchers } from "../../services/voucher-list";
 import { listVoucherRedemptions } from "../../services/voucher-redemptions";
 import { rollbackRedemption } from "../../services/redemptions";
+import type { Discount } from "../../domain/voucher-rules";
 import { cursorOf, type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
 import { Csrf, money, noticeOf, Page, Pager, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
@@ -67,6 +68,18 @@ voucherPages.get("/", async (c) => {
   );
 });
 
+/** What a discount takes off an order, in words: "20 % off (at most 50.00 EUR)", "5.00 EUR off", "free shipping". */
+function discountText(discount: Discount, currency: string | null): string {
+  switch (discount.type) {
+    case "percent":
+      return `${discount.percent_off} % off${discount.max_discount_amount ? ` (at most ${money(discount.max_discount_amount, currency)})` : ""}`;
+    case "amount":
+      return `${money(discount.amount_off, currency)} off`;
+    case "free_shipping":
+      return "free shipping";
+  }
+}
+
 voucherPages.get("/:code", async (c) => {
   const { voucher: v, redemptions } = await listVoucherRedemptions(services(c), c.req.param("code"), { limit: 100, cursor: cursorOf(c, "red") });
   const team = c.get("team");
@@ -78,6 +91,7 @@ voucherPages.get("/:code", async (c) => {
       <h1><code>{v.code}</code></h1>
       <dl class="facts">
         <dt>Type</dt><dd>{v.type}</dd>
+        {v.discount && (<><dt>Gives</dt><dd>{discountText(v.discount, v.currency)}</dd></>)}
         <dt>Campaign</dt><dd>{v.campaign_id ? <a href={teamPath(team.id, "campaigns", `/${v.campaign_id}`)}>{v.campaign_id}</a> : "—"}</dd>
         <dt>Redemptions</dt><dd>{v.redemption_limit === null ? v.redemptions_count : `${v.redemptions_count} of ${v.redemption_limit}`}</dd>
         {v.gift_card && (<><dt>Balance</dt><dd>{money(v.gift_card.balance, v.currency)}</dd></>)}
