@@ -12,28 +12,43 @@ const DETECTORS: [keyof Failures, FraudType][] = [
   ["redemptions", "redemption_failure_burst"],
 ];
 
+/**
+ * A credential's failures per second over the last window: the count is of the last `window_seconds` (to the
+ * second), whatever the clock, so a burst that straddles two aligned windows still reaches the threshold.
+ */
+type Recent = { buckets: { second: number; count: number }[]; written: { start: number; count: number } | null };
+
 export class FailureCounters {
-  private windows = new Map<FraudType, { start: number; count: number }>();
+  private recent = new Map<FraudType, Recent>();
   private settings: { thresholds: Record<FraudType, Threshold>; until: number } | null = null;
 
   constructor(private readonly env: Env) {}
 
-  /** Adds failures; writes an alert when a count reaches the team's threshold, and at each further multiple of it. */
+  /**
+   * Adds failures; writes an alert when the count of the last window reaches the team's threshold: once for each
+   * alert window (aligned, one alert per subject and window), and again at each further multiple of the threshold.
+   */
   async note(teamId: string, subject: string, failures: Failures, now: number): Promise<void> {
     const thresholds = await this.thresholds(teamId, now);
     const statements: D1PreparedStatement[] = [];
     for (const [kind, type] of DETECTORS) {
       if (failures[kind] <= 0) continue;
       const threshold = thresholds[type];
+      const second = Math.floor(now / 1000);
+      const recent = this.recent.get(type) ?? { buckets: [], written: null };
+      this.recent.set(type, recent);
+      const last = recent.buckets[recent.buckets.length - 1];
+      if (last && last.second === second) last.count += failures[kind];
+      else recent.buckets.push({ second, count: failures[kind] });
+      recent.buckets = recent.buckets.filter((b) => b.second > second - threshold.window_seconds);
+      const count = recent.buckets.reduce((n, b) => n + b.count, 0);
+      if (count < threshold.count) continue;
       const start = windowStart(now, threshold.window_seconds);
-      const window = this.windows.get(type);
-      const current = window && window.start === start ? window : { start, count: 0 };
-      const before = current.count;
-      current.count += failures[kind];
-      this.windows.set(type, current);
+      const written = recent.written;
       // Not a D1 write per failure: the alert's count is brought up to date at each multiple of the threshold.
-      if (current.count < threshold.count || Math.floor(current.count / threshold.count) === Math.floor(before / threshold.count)) continue;
-      statements.push(...sightingStatements(this.env, { teamId, type, subject, count: current.count, at: now, threshold }));
+      if (written && written.start === start && Math.floor(count / threshold.count) <= Math.floor(written.count / threshold.count)) continue;
+      recent.written = { start, count };
+      statements.push(...sightingStatements(this.env, { teamId, type, subject, count, at: now, threshold }));
     }
     if (statements.length > 0) await this.env.DB.batch(statements);
   }

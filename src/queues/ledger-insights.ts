@@ -2,7 +2,7 @@
 // exactly what the chunk changed and a redelivery changes nothing more:
 //   before the rows go in   rollups (redemption_rollups) and the checkout webhook events (voucher.redeemed,
 //                           redemption.rolled_back), from comparing each row with what D1 holds for its id
-//   after they are in       customer_velocity sightings: each customer's redemptions in the team's window
+//   after they are in       customer_velocity sightings: each customer's fullest window the chunk's rows fall in
 // Extra row cells (after the 14 columns of the redemptions table): the two event ids and the event's data.
 import { DEFAULT_FRAUD_SETTINGS } from "../domain/fraud";
 import type { LedgerEntry } from "../domain/ledger";
@@ -40,13 +40,24 @@ export const CHECKOUT_EVENTS_SQL = `INSERT OR IGNORE INTO webhook_events (id, te
       AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.team_id = team AND e.status = 'enabled')`;
 
 const V = DEFAULT_FRAUD_SETTINGS.customer_velocity;
-/** One row per (team, customer) of a chunk: [team, customer, at, alert id, event id]. */
-const VELOCITY = `SELECT t.*, (SELECT count(*) FROM redemptions r WHERE r.team_id = t.team AND r.customer_id = t.customer
-                                  AND r.created_at > t.at - t.win * 1000 AND r.created_at <= t.at) AS n
-  FROM (SELECT ${col(0)} AS team, ${col(1)} AS customer, ${col(2)} AS at, ${col(3)} AS alert_id, ${col(4)} AS event_id,
-               coalesce((SELECT json_extract(settings, '$.customer_velocity.window_seconds') FROM fraud_settings WHERE team_id = ${col(0)}), ${V.window_seconds}) AS win,
-               coalesce((SELECT json_extract(settings, '$.customer_velocity.count') FROM fraud_settings WHERE team_id = ${col(0)}), ${V.count}) AS threshold
-          FROM json_each(?1)) AS t`;
+/**
+ * One row per (team, customer) of a chunk ([team, customer, earliest, latest, alert id, event id]): the busiest
+ * window the chunk's redemptions fall in. Redemptions land in no fixed order, so a window that ends at a later
+ * redemption already written may be the one a late arrival completes: every window ending at one of the
+ * customer's redemptions from the chunk's earliest to its latest plus a window is counted, and the fullest kept
+ * (the latest of equals), with `at` its end.
+ */
+const VELOCITY = `SELECT team, customer, at, alert_id, event_id, win, threshold, n FROM (
+    SELECT e.*, row_number() OVER (PARTITION BY team, customer ORDER BY n DESC, at DESC) AS k FROM (
+      SELECT t.*, r.created_at AS at, (SELECT count(*) FROM redemptions r2 WHERE r2.team_id = t.team AND r2.customer_id = t.customer
+                                          AND r2.created_at > r.created_at - t.win * 1000 AND r2.created_at <= r.created_at) AS n
+        FROM (SELECT ${col(0)} AS team, ${col(1)} AS customer, ${col(2)} AS earliest, ${col(3)} AS latest, ${col(4)} AS alert_id, ${col(5)} AS event_id,
+                     coalesce((SELECT json_extract(settings, '$.customer_velocity.window_seconds') FROM fraud_settings WHERE team_id = ${col(0)}), ${V.window_seconds}) AS win,
+                     coalesce((SELECT json_extract(settings, '$.customer_velocity.count') FROM fraud_settings WHERE team_id = ${col(0)}), ${V.count}) AS threshold
+                FROM json_each(?1)) AS t
+        JOIN redemptions r ON r.team_id = t.team AND r.customer_id = t.customer AND r.created_at >= t.earliest AND r.created_at < t.latest + t.win * 1000
+    ) AS e
+  ) WHERE k = 1`;
 const SEVERITY = "CASE WHEN n >= threshold * 4 THEN 'high' WHEN n >= threshold * 2 THEN 'medium' ELSE 'low' END";
 const WINDOW_START = "(at / (win * 1000)) * win * 1000";
 
@@ -64,17 +75,22 @@ export const VELOCITY_ALERT_SQL = `INSERT INTO fraud_alerts (id, team_id, type, 
 
 type Cell = string | number | null;
 
-/** The customers of a chunk of redemption rows, one per (team, customer) at its latest redemption, for customer_velocity. */
+/** The customers of a chunk of redemption rows, one per (team, customer) with its earliest and latest redemption, for customer_velocity. */
 function velocityRows(json: string): string | null {
-  const latest = new Map<string, Cell[]>();
+  const spans = new Map<string, Cell[]>();
   for (const row of JSON.parse(json) as Cell[][]) {
     const [, team, , , , customer, , , , , , createdAt] = row;
     if (typeof customer !== "string") continue;
     const key = `${team}\u0000${customer}`;
-    const held = latest.get(key);
-    if (!held || Number(held[2]) < Number(createdAt)) latest.set(key, [team!, customer, createdAt!, newId("frd"), newId("evt")]);
+    const at = Number(createdAt);
+    const held = spans.get(key);
+    if (!held) spans.set(key, [team!, customer, at, at, newId("frd"), newId("evt")]);
+    else {
+      held[2] = Math.min(Number(held[2]), at);
+      held[3] = Math.max(Number(held[3]), at);
+    }
   }
-  return latest.size > 0 ? JSON.stringify([...latest.values()]) : null;
+  return spans.size > 0 ? JSON.stringify([...spans.values()]) : null;
 }
 
 type Redemption = Extract<LedgerEntry, { kind: "redemption" }>["redemption"];

@@ -215,3 +215,38 @@ describe("the ledger dead-letter consumer", () => {
     expect(refused.result.retryMessages).toHaveLength(1);
   });
 });
+
+describe("analytics written with the stream", () => {
+  const rollups = async (teamId: string) =>
+    (await env.DB.prepare("SELECT coalesce(sum(redemptions), 0) AS made, coalesce(sum(rolled_back), 0) AS undone, coalesce(sum(discount_total), 0) AS discount FROM redemption_rollups WHERE team_id = ?")
+      .bind(teamId)
+      .first<{ made: number; undone: number; discount: number }>())!;
+  const velocity = (teamId: string) =>
+    env.DB.prepare("SELECT subject, count FROM fraud_alerts WHERE team_id = ? AND type = 'customer_velocity'").bind(teamId).all<{ subject: string; count: number }>();
+
+  it("a redelivered or replayed redemption, its rollback and a late 'redeemed' count once", async () => {
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const { owner } = await newTeam();
+    const made = redemption(owner.teamId);
+    const r = (made as Extract<LedgerEntry, { kind: "redemption" }>).redemption;
+    const undone: LedgerEntry = { kind: "redemption", redemption: { ...r, status: "rolled_back", rolledBackAt: r.createdAt + 1000, rollbackReason: "x" } };
+    await deliver(LEDGER, [message(owner.teamId, [made])]);
+    await deliver(LEDGER, [message(owner.teamId, [made]), message(owner.teamId, [made])]);
+    expect(await rollups(owner.teamId)).toEqual({ made: 1, undone: 0, discount: 500 });
+    await deliver(LEDGER, [message(owner.teamId, [undone])]);
+    await deliver(LEDGER, [message(owner.teamId, [undone]), message(owner.teamId, [made])]);
+    await deliver(LEDGER, [message(owner.teamId, [made])]);
+    expect(await rollups(owner.teamId)).toEqual({ made: 1, undone: 1, discount: 0 });
+  });
+
+  it("customer_velocity: a burst raises its alert whatever order its redemptions land in", async () => {
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const { owner } = await newTeam();
+    const now = Date.now();
+    // Five redemptions of one customer within a minute (default threshold: 5 within 600 s), on five vouchers,
+    // landing newest first: each delivery alone sees fewer than five before it.
+    const burst = Array.from({ length: 5 }, (_, i) => redemption(owner.teamId, { customerId: "burst-buyer", createdAt: now - 60_000 + i * 10_000 }));
+    for (const e of [...burst].reverse()) await deliver(LEDGER, [message(owner.teamId, [e])]);
+    expect((await velocity(owner.teamId)).results).toEqual([{ subject: "burst-buyer", count: 5 }]);
+  });
+});
