@@ -9,7 +9,7 @@ const DETECTORS = [
   "- `customer_velocity`: one customer redeeming 5 times within 600 s across the team's vouchers.",
   "- `code_enumeration`: one credential getting 20 unknown or invalid codes within 60 s on validate or redeem.",
   "- `redemption_failure_burst`: one credential getting 25 refused redemptions (not eligible, limit reached, duplicate order) within 60 s.",
-  "One alert per subject and window; a new alert also emits a `fraud.alert` webhook event. Its count and `last_seen` follow: for `customer_velocity` with every redemption written, for the per-key detectors each time the count passes another multiple of the threshold (the count may trail by less than one threshold).",
+  "One alert per subject and window; a new alert also emits a `fraud.alert` webhook event. Its count and `last_seen` follow: for `customer_velocity` with every chunk of redemptions the ledger writes, for the per-key detectors each time the count passes another multiple of the threshold (the count may trail by less than one threshold).",
 ].join("\n");
 
 const list = defineRoute({
