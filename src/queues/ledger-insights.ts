@@ -63,7 +63,7 @@ const WINDOW_START = "(at / (win * 1000)) * win * 1000";
 
 export const VELOCITY_EVENT_SQL = `INSERT OR IGNORE INTO webhook_events (id, team_id, type, data, endpoint_id, created_at)
   SELECT event_id, team, 'fraud.alert', json_object('id', alert_id, 'type', 'customer_velocity', 'severity', ${SEVERITY}, 'subject', customer,
-         'count', n, 'window_seconds', win), NULL, at
+         'count', n, 'window_seconds', win, 'first_seen', strftime('%Y-%m-%dT%H:%M:%SZ', at / 1000, 'unixepoch')), NULL, at
     FROM (${VELOCITY}) WHERE n >= threshold
      AND NOT EXISTS (SELECT 1 FROM fraud_alerts a WHERE a.team_id = team AND a.type = 'customer_velocity' AND a.subject = customer AND a.window_start = ${WINDOW_START})`;
 

@@ -54,6 +54,9 @@ describe("GET /v1/customers/{id}/export: what is held besides redemptions", () =
       expect.objectContaining({ id: released.id, status: "released", code: second.code, customer_id: id }),
     ]);
     expect(json.body.fraud_alerts).toEqual([expect.objectContaining({ type: "customer_velocity", subject: id, count: 2 })]);
+    // Its fraud.alert event carries the alert as the API shows it, first_seen included.
+    const announced = await env.DB.prepare("SELECT data FROM webhook_events WHERE team_id = ? AND type = 'fraud.alert'").bind(teamId).first<{ data: string }>();
+    expect(JSON.parse(announced!.data)).toMatchObject({ id: json.body.fraud_alerts[0].id, first_seen: json.body.fraud_alerts[0].first_seen });
     expect(json.body.redemptions.map((r: { id: string }) => r.id)).toEqual(redemptions.map((r) => r.id));
     expect(JSON.stringify(json.body)).not.toContain(`${id}-other`);
 
