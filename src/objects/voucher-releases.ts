@@ -23,11 +23,6 @@ export class CampaignReleases {
     private readonly hooks: Hooks,
   ) {}
 
-  /** Whether anything is still owed: the alarm then stays set. */
-  get owed(): boolean {
-    return this.store.hasPendingReleases() || this.reservations.hasPendingReleases();
-  }
-
   /** Gives back everything owed now. Never throws: a failure leaves the rest to the alarm. */
   async run(): Promise<void> {
     let pending = this.pending();

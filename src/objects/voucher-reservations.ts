@@ -98,6 +98,8 @@ export class Reservations {
 
   /** Call inside the reserving transaction. */
   insert(r: ReservationRecord) {
+    // The totals as they were: read after the write, a first read would count this reservation twice.
+    const t = this.heldTotals();
     this.sql.exec(
       "INSERT INTO reservations (id, status, customer_id, order_id, amount, expires_at, record) VALUES (?, 'held', ?, ?, ?, ?, ?)",
       r.id,
@@ -107,7 +109,6 @@ export class Reservations {
       r.expiresAt,
       JSON.stringify(r),
     );
-    const t = this.heldTotals();
     this.held = { count: t.count + 1, amount: t.amount + r.discountAmount };
   }
 
@@ -118,6 +119,7 @@ export class Reservations {
   end(r: ReservationRecord, status: Exclude<ReservationStatus, "held">, at: number, redemptionId: string | null = null): ReservationRecord {
     const ended: ReservationRecord = { ...r, status, endedAt: at, redemptionId };
     const owesBudget = status !== "redeemed" && r.campaignId !== null;
+    const t = this.heldTotals();
     this.sql.exec(
       "UPDATE reservations SET status = ?, ended_at = ?, release_pending = ?, record = ? WHERE id = ? AND status = 'held'",
       status,
@@ -126,7 +128,6 @@ export class Reservations {
       JSON.stringify(ended),
       r.id,
     );
-    const t = this.heldTotals();
     this.held = { count: t.count - 1, amount: t.amount - r.discountAmount };
     if (owesBudget) this.releases = true;
     return ended;
