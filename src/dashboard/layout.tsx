@@ -174,8 +174,16 @@ export function fixable(err: unknown): err is ApiError {
   return err instanceof ApiError && (err.status === 400 || err.status === 409 || err.status === 422);
 }
 
-/** Why the form above was not accepted, with the fields the API named. */
-export function FormError({ error }: { error?: ApiError | null }) {
+/** A form's inputs by the API field (detail path) each one feeds: its input's name and its label. */
+export type FormFields = Record<string, { input: string; label: string }>;
+
+/** The inputs a refusal names (for aria-invalid): a path the form does not know names none. */
+export function invalidInputs(error: ApiError | null | undefined, fields: FormFields): Set<string> {
+  return new Set((error?.details ?? []).flatMap((d) => (fields[d.path] ? [fields[d.path]!.input] : [])));
+}
+
+/** Why the form above was not accepted, each field the API named called by its label on the form. */
+export function FormError({ error, fields = {} }: { error?: ApiError | null; fields?: FormFields }) {
   if (!error) return null;
   return (
     <div class="error" role="alert" data-testid="form-error">
@@ -183,7 +191,7 @@ export function FormError({ error }: { error?: ApiError | null }) {
       {error.details && (
         <ul class="details">
           {error.details.map((d) => (
-            <li><code>{d.path}</code>: {d.message}</li>
+            <li>{fields[d.path] ? <strong>{fields[d.path]!.label}</strong> : <code>{d.path}</code>}: {d.message}</li>
           ))}
         </ul>
       )}

@@ -160,7 +160,10 @@ describe("dashboard sections", () => {
     );
     expect(refused.status).toBe(400);
     expect(refused.html).toContain('data-testid="form-error"');
-    expect(refused.html).toContain("<code>currency</code>");
+    // The field is named as the form calls it, and its input is marked for assistive technology.
+    expect(refused.html).toContain("<strong>Currency</strong>");
+    expect(refused.html).toMatch(/<input name="currency"[^>]*aria-invalid="true"/);
+    expect(refused.html).not.toMatch(/<input name="name"[^>]*aria-invalid/);
     expect(refused.html).toContain('value="Summer &lt;sale&gt;"');
     expect(refused.html).toMatch(/<option value="amount" selected="">/);
     expect(refused.html).toContain('value="1500"');
@@ -182,6 +185,7 @@ describe("dashboard sections", () => {
     expect(badKey.status).toBe(400);
     expect(badKey.html).toMatch(/<option value="agent" selected="">/);
     expect(badKey.html).toContain('value="400"');
+    expect(badKey.html).toMatch(/<input name="ttl_days"[^>]*aria-invalid="true"|<input name="scopes"[^>]*aria-invalid="true"/);
   });
 
   it("the error page of another team's URL leads back to the dashboard, not to the same refusal", async () => {

@@ -156,7 +156,9 @@ describe("dashboard forms", () => {
     const list = await browser.get(`/dashboard/${owner.teamId}/campaigns`);
     const res = await browser.post(`/dashboard/${owner.teamId}/campaigns`, { name: "Bad", discount_type: "percent", discount_value: "250" }, { csrf: csrfOf(list) });
     expect(res.status).toBe(400);
-    expect(res.html).toContain("discount.percent_off");
+    // discount.percent_off, named as the form calls it, on the input that feeds it.
+    expect(res.html).toContain("<li><strong>Value</strong>: Too big");
+    expect(res.html).toMatch(/<input name="discount_value"[^>]*aria-invalid="true"/);
   });
 
   it("answers a form body that cannot be parsed (broken multipart, no boundary) with 400, never 500", async () => {

@@ -4,7 +4,7 @@ import { CreateCampaignBody } from "../../routes/campaigns/schema";
 import { createCampaign, getCampaign, listCampaigns, pauseCampaign } from "../../services/campaigns";
 import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
 import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, money, noticeOf, Page, teamPath, when } from "../layout";
+import { Csrf, fixable, FormError, type FormFields, invalidInputs, money, noticeOf, Page, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const campaignPages = new Hono<DashboardEnv>();
@@ -23,11 +23,24 @@ function discountText(discount: Record<string, unknown> | null, currency: string
 /** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
 type Draft = { values: Record<string, string>; error: ApiError };
 
+/** The create form's inputs by the API fields they feed. */
+const CAMPAIGN_FIELDS: FormFields = {
+  name: { input: "name", label: "Name" },
+  "discount.percent_off": { input: "discount_value", label: "Value" },
+  "discount.amount_off": { input: "discount_value", label: "Value" },
+  discount: { input: "discount_value", label: "Value" },
+  currency: { input: "currency", label: "Currency" },
+  "budget_cap.amount": { input: "budget_cap", label: "Budget cap" },
+  budget_cap: { input: "budget_cap", label: "Budget cap" },
+  per_customer_limit: { input: "per_customer_limit", label: "Uses per customer" },
+};
+
 async function listPage(c: DashboardContext, draft?: Draft) {
   const ctx = services(c);
   const { data } = await listCampaigns(ctx, { limit: 100 });
   const team = c.get("team");
   const v = draft?.values ?? {};
+  const bad = invalidInputs(draft?.error, CAMPAIGN_FIELDS);
   return c.html(
     <Page title="Campaigns" {...shell(c)}>
       <h1>Campaigns</h1>
@@ -54,10 +67,10 @@ async function listPage(c: DashboardContext, draft?: Draft) {
       {team.role !== "viewer" && (
         <section class="card">
           <h2 id="new-campaign">New campaign</h2>
-          <FormError error={draft?.error} />
+          <FormError error={draft?.error} fields={CAMPAIGN_FIELDS} />
           <form method="post" action={teamPath(team.id, "campaigns")} class="grid" aria-labelledby="new-campaign">
             <Csrf token={c.get("csrf")} />
-            <label>Name<input name="name" required maxlength={200} value={v.name} /></label>
+            <label>Name<input name="name" required maxlength={200} value={v.name} aria-invalid={bad.has("name") ? "true" : undefined} /></label>
             <label>
               Discount
               <select name="discount_type">
@@ -65,10 +78,10 @@ async function listPage(c: DashboardContext, draft?: Draft) {
                 <option value="amount" selected={v.discount_type === "amount"}>Amount off</option>
               </select>
             </label>
-            <label>Value (percent, or amount in cents)<input name="discount_value" inputmode="numeric" required value={v.discount_value} /></label>
-            <label>Currency (needed for amounts)<input name="currency" placeholder="EUR" maxlength={3} value={v.currency} /></label>
-            <label>Budget cap in cents (optional)<input name="budget_cap" inputmode="numeric" value={v.budget_cap} /></label>
-            <label>Uses per customer (optional)<input name="per_customer_limit" inputmode="numeric" value={v.per_customer_limit} /></label>
+            <label>Value (percent, or amount in cents)<input name="discount_value" inputmode="numeric" required value={v.discount_value} aria-invalid={bad.has("discount_value") ? "true" : undefined} /></label>
+            <label>Currency (needed for amounts)<input name="currency" placeholder="EUR" maxlength={3} value={v.currency} aria-invalid={bad.has("currency") ? "true" : undefined} /></label>
+            <label>Budget cap in cents (optional)<input name="budget_cap" inputmode="numeric" value={v.budget_cap} aria-invalid={bad.has("budget_cap") ? "true" : undefined} /></label>
+            <label>Uses per customer (optional)<input name="per_customer_limit" inputmode="numeric" value={v.per_customer_limit} aria-invalid={bad.has("per_customer_limit") ? "true" : undefined} /></label>
             <button type="submit">Create campaign</button>
           </form>
         </section>

@@ -6,7 +6,7 @@ import { createAgentKey, createKey, listKeys, revokeKey, rotateKey } from "../..
 import { listAuditLog } from "../../services/audit-log";
 import { cursorOf, type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
 import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
+import { Csrf, fixable, FormError, type FormFields, invalidInputs, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const keyPages = new Hono<DashboardEnv>();
@@ -40,11 +40,20 @@ function KeySecret(props: { c: DashboardContext; title: string; keyName: string;
 /** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
 type Draft = { values: Record<string, string>; error: ApiError };
 
+/** The create form's inputs by the API fields they feed. */
+const KEY_FIELDS: FormFields = {
+  name: { input: "name", label: "Name" },
+  scopes: { input: "scopes", label: "Scopes" },
+  allowed_origins: { input: "allowed_origins", label: "Allowed origins" },
+  ttl_days: { input: "ttl_days", label: "Agent key lifetime" },
+};
+
 async function listPage(c: DashboardContext, draft?: Draft) {
   const { data } = await listKeys(services(c), { limit: 100 });
   const team = c.get("team");
   const writer = team.role !== "viewer";
   const v = draft?.values ?? {};
+  const bad = invalidInputs(draft?.error, KEY_FIELDS);
   return c.html(
     <Page title="API keys" {...shell(c)}>
       <h1>API keys</h1>
@@ -97,10 +106,10 @@ async function listPage(c: DashboardContext, draft?: Draft) {
       {writer && (
         <section class="card">
           <h2 id="new-key">New key</h2>
-          <FormError error={draft?.error} />
+          <FormError error={draft?.error} fields={KEY_FIELDS} />
           <form method="post" action={teamPath(team.id, "keys")} class="grid" aria-labelledby="new-key">
             <Csrf token={c.get("csrf")} />
-            <label>Name<input name="name" required maxlength={100} value={v.name} /></label>
+            <label>Name<input name="name" required maxlength={100} value={v.name} aria-invalid={bad.has("name") ? "true" : undefined} /></label>
             <label>
               Type
               <select name="type">
@@ -109,9 +118,9 @@ async function listPage(c: DashboardContext, draft?: Draft) {
                 <option value="agent" selected={v.type === "agent"}>Agent (AI agents, expires)</option>
               </select>
             </label>
-            <label>Scopes (secret: default admin; agent: required)<input name="scopes" placeholder="read:vouchers write:campaigns" value={v.scopes} /></label>
-            <label>Allowed origins (publishable)<input name="allowed_origins" placeholder="https://shop.example.com" value={v.allowed_origins} /></label>
-            <label>Agent key lifetime in days<input name="ttl_days" inputmode="numeric" placeholder="7" value={v.ttl_days} /></label>
+            <label>Scopes (secret: default admin; agent: required)<input name="scopes" placeholder="read:vouchers write:campaigns" value={v.scopes} aria-invalid={bad.has("scopes") ? "true" : undefined} /></label>
+            <label>Allowed origins (publishable)<input name="allowed_origins" placeholder="https://shop.example.com" value={v.allowed_origins} aria-invalid={bad.has("allowed_origins") ? "true" : undefined} /></label>
+            <label>Agent key lifetime in days<input name="ttl_days" inputmode="numeric" placeholder="7" value={v.ttl_days} aria-invalid={bad.has("ttl_days") ? "true" : undefined} /></label>
             <button type="submit">Create key</button>
           </form>
         </section>

@@ -5,7 +5,7 @@ import { listDeliveries } from "../../services/webhook-deliveries";
 import { createWebhook, getWebhook, listWebhooks, sendTestEvent } from "../../services/webhooks";
 import { cursorOf, type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
 import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
+import { Csrf, fixable, FormError, type FormFields, invalidInputs, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const webhookPages = new Hono<DashboardEnv>();
@@ -17,10 +17,18 @@ function shell(c: DashboardContext) {
 /** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
 type Draft = { values: Record<string, string>; error: ApiError };
 
+/** The create form's inputs by the API fields they feed. */
+const ENDPOINT_FIELDS: FormFields = {
+  url: { input: "url", label: "URL" },
+  events: { input: "events", label: "Events" },
+  description: { input: "description", label: "Description" },
+};
+
 async function listPage(c: DashboardContext, draft?: Draft) {
   const { data } = await listWebhooks(services(c), { limit: 100 });
   const team = c.get("team");
   const v = draft?.values ?? {};
+  const bad = invalidInputs(draft?.error, ENDPOINT_FIELDS);
   return c.html(
     <Page title="Webhooks" {...shell(c)}>
       <h1>Webhooks</h1>
@@ -46,12 +54,12 @@ async function listPage(c: DashboardContext, draft?: Draft) {
       {team.role !== "viewer" && (
         <section class="card">
           <h2 id="new-endpoint">New endpoint</h2>
-          <FormError error={draft?.error} />
+          <FormError error={draft?.error} fields={ENDPOINT_FIELDS} />
           <form method="post" action={teamPath(team.id, "webhooks")} class="grid" aria-labelledby="new-endpoint">
             <Csrf token={c.get("csrf")} />
-            <label>URL<input name="url" type="url" required maxlength={2048} placeholder="https://shop.example.com/hooks/vauchflow" value={v.url} /></label>
-            <label>Events (or * for all)<input name="events" value={v.events ?? "*"} required /></label>
-            <label>Description<input name="description" maxlength={500} value={v.description} /></label>
+            <label>URL<input name="url" type="url" required maxlength={2048} placeholder="https://shop.example.com/hooks/vauchflow" value={v.url} aria-invalid={bad.has("url") ? "true" : undefined} /></label>
+            <label>Events (or * for all)<input name="events" value={v.events ?? "*"} required aria-invalid={bad.has("events") ? "true" : undefined} /></label>
+            <label>Description<input name="description" maxlength={500} value={v.description} aria-invalid={bad.has("description") ? "true" : undefined} /></label>
             <button type="submit">Create endpoint</button>
           </form>
         </section>
