@@ -8,6 +8,7 @@ import { ATTEMPT_TIMEOUT_MS, DISABLE_AFTER_FAILING_MS, MAX_RETRY_AFTER_MS, nextA
 import { checkWebhookUrl } from "../domain/webhook-url";
 import type { Env } from "../env";
 import { unseal } from "../lib/sealing";
+import { liveReplacedSecrets, readReplacedSecrets } from "../lib/webhook-secrets";
 import { queueAttempts, type WebhookMessage } from "./webhook-dispatch";
 import { type AttemptOutcome, sendAttempt } from "./webhook-send";
 
@@ -61,12 +62,12 @@ function deadStatement(env: Env, row: DeliveryRow, error: string, now: number) {
   ).bind(error, now, row.id);
 }
 
-/** The live secrets, newest first: the current one, and the replaced one until it expires. */
+/** The live secrets, newest first: the current one, and each replaced one until its own expiry. */
 async function liveSecrets(env: Env, row: DeliveryRow, now: number): Promise<string[]> {
   const current = await unseal(env.ENCRYPTION_KEY, row.secret);
-  if (current === null) throw new Error(`the secret of ${row.endpoint_id} cannot be unsealed (ENCRYPTION_KEY changed?)`);
-  const previous = row.previous_secret && (row.previous_secret_expires_at ?? 0) > now ? await unseal(env.ENCRYPTION_KEY, row.previous_secret) : null;
-  return previous ? [current, previous] : [current];
+  const replaced = await readReplacedSecrets(env.ENCRYPTION_KEY, row.previous_secret, row.previous_secret_expires_at);
+  if (current === null || replaced === null) throw new Error(`the secret of ${row.endpoint_id} cannot be unsealed (ENCRYPTION_KEY changed?)`);
+  return [current, ...liveReplacedSecrets(replaced, now).map((s) => s.secret)];
 }
 
 export type AttemptResult = "missing" | "stale" | "early" | "dead" | AttemptOutcome["kind"];

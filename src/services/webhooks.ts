@@ -9,7 +9,8 @@ import type { ServiceContext } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { page } from "../lib/pagination";
-import { seal } from "../lib/sealing";
+import { seal, unseal } from "../lib/sealing";
+import { liveReplacedSecrets, readReplacedSecrets, sealReplacedSecrets } from "../lib/webhook-secrets";
 import { iso } from "../lib/time";
 import { newWebhookSecret } from "../lib/webhook-signature";
 import { requireOnlyFields, requireScope, requireTeam } from "./access";
@@ -146,25 +147,30 @@ export async function rotateWebhookSecret(ctx: ServiceContext, id: string, input
   const teamId = requireTeam(ctx.actor);
   const row = await findEndpoint(ctx, teamId, id);
   await ctx.authorize(teamId, { operation: "rotate_webhook_secret", params: { id }, input });
-  const now = Date.now();
   const grace = input.expire_old_in_seconds ?? MAX_OLD_SECRET_SECONDS;
-  const oldExpiresAt = grace > 0 ? Math.floor((now + grace * 1000) / 1000) * 1000 : null;
   const secret = newWebhookSecret();
   const t = schema.webhookEndpoints;
-  // The old secret is the stored one when this statement runs, not the one read above: of two concurrent
-  // rotations the second keeps the first's secret live, so every secret answered has signed deliveries.
-  const rotated = await database(ctx.env.DB)
-    .update(t)
-    .set({
-      secret: await seal(ctx.env.ENCRYPTION_KEY, secret),
-      previousSecret: oldExpiresAt === null ? null : sql`${t.secret}`,
-      previousSecretExpiresAt: oldExpiresAt,
-      updatedAt: now,
-    })
-    .where(and(eq(t.id, row.id), eq(t.teamId, teamId)))
-    .run();
-  if (rotated.meta.changes !== 1) throw new ApiError("not_found", "No webhook endpoint with this id.");
-  return { secret, old_secret_expires_at: iso(oldExpiresAt) };
+  // The replaced secret joins those replaced before that still sign, each keeping its own expiry: a rotation during
+  // a rotation never cuts short a grace already answered. `expire_old_in_seconds: 0` ends them all at once (the
+  // way to cut off a leaked secret). Written only over the secret read here (a sealed value
+  // is unique), so of two concurrent rotations the second reads again and keeps the first's secret live too.
+  for (let tries = 0; tries < 5; tries++) {
+    const stored = tries === 0 ? row : await findEndpoint(ctx, teamId, id);
+    const now = Date.now();
+    const oldExpiresAt = grace > 0 ? Math.floor((now + grace * 1000) / 1000) * 1000 : null;
+    const current = await unseal(ctx.env.ENCRYPTION_KEY, stored.secret);
+    const replaced = await readReplacedSecrets(ctx.env.ENCRYPTION_KEY, stored.previousSecret, stored.previousSecretExpiresAt);
+    if (current === null || replaced === null) throw new Error(`the secret of ${stored.id} cannot be unsealed (ENCRYPTION_KEY changed?)`);
+    const kept = oldExpiresAt === null ? [] : [{ secret: current, expires_at: oldExpiresAt }, ...liveReplacedSecrets(replaced, now)];
+    const rotated = await database(ctx.env.DB)
+      .update(t)
+      .set({ secret: await seal(ctx.env.ENCRYPTION_KEY, secret), ...(await sealReplacedSecrets(ctx.env.ENCRYPTION_KEY, kept)), updatedAt: now })
+      .where(and(eq(t.id, stored.id), eq(t.teamId, teamId), eq(t.secret, stored.secret)))
+      .run();
+    if (rotated.meta.changes === 1) return { secret, old_secret_expires_at: iso(oldExpiresAt) };
+  }
+  // Five rotations raced this one and won: a 5xx, not kept, so the same Idempotency-Key may try again.
+  throw new Error(`the secret of ${id} kept changing under its rotation`);
 }
 
 /** Sends a webhook.test event to this endpoint alone, through the same outbox and queue as every event. */

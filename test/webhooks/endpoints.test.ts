@@ -4,6 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { unseal } from "../../src/lib/sealing";
+import { readReplacedSecrets } from "../../src/lib/webhook-secrets";
 import { call, createAgentKey, newTeam } from "../helpers/api";
 import { expectApiError } from "../helpers/security";
 import { createEndpoint, hookPath, hookUrl, teamEvents, waitForRequests } from "../helpers/webhooks";
@@ -151,7 +152,9 @@ describe("changing an endpoint", () => {
     expect(oldExpiresAt).toBeLessThanOrEqual(after + 86_400_000);
     const row = await endpointRow(endpoint.id);
     expect(await unseal(env.ENCRYPTION_KEY, row!.secret)).toBe(res.body.secret);
-    expect(await unseal(env.ENCRYPTION_KEY, row!.previous_secret!)).toBe(endpoint.secret);
+    expect(await readReplacedSecrets(env.ENCRYPTION_KEY, row!.previous_secret, row!.previous_secret_expires_at)).toEqual([
+      { secret: endpoint.secret, expires_at: oldExpiresAt },
+    ]);
 
     const now = await call("POST", `/v1/webhooks/${endpoint.id}/rotate-secret`, { token: team.admin.key, body: { expire_old_in_seconds: 0 } });
     expect(now.body.old_secret_expires_at).toBeNull();
@@ -176,7 +179,7 @@ describe("changing an endpoint", () => {
     }
   });
 
-  it("concurrent rotations chain: the previous secret is another rotation's answer, so every answered secret signed something", async () => {
+  it("concurrent rotations chain: each keeps the other's secret live, so every answered secret signed something", async () => {
     const team = await newTeam();
     const endpoint = await createEndpoint(team.admin.key);
     const [a, b] = await Promise.all([
@@ -185,8 +188,9 @@ describe("changing an endpoint", () => {
     ]);
     expect([a!.status, b!.status]).toEqual([200, 200]);
     const row = (await endpointRow(endpoint.id))!;
-    const live = [await unseal(env.ENCRYPTION_KEY, row.secret), await unseal(env.ENCRYPTION_KEY, row.previous_secret!)];
-    expect(live.sort()).toEqual([a!.body.secret, b!.body.secret].sort());
+    const replaced = (await readReplacedSecrets(env.ENCRYPTION_KEY, row.previous_secret, row.previous_secret_expires_at))!;
+    const live = [await unseal(env.ENCRYPTION_KEY, row.secret), ...replaced.map((s) => s.secret)];
+    expect(live.sort()).toEqual([a!.body.secret, b!.body.secret, endpoint.secret].sort());
   });
 
   it("DELETE → 204; then it is gone (404) and a test event or retry has nothing to reach", async () => {
