@@ -5,7 +5,9 @@ import type { Context } from "hono";
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import type { AppEnv } from "../env";
 import { BEARER, createRouter, defineRoute, errorResponses } from "../routes/openapi";
+import { recordAudit } from "../middleware/audit";
 import { mcpServer } from "./server";
+import { TOOLS } from "./tools";
 
 // Plain JSON Schemas, not zod: the SDK answers malformed JSON-RPC itself, with JSON-RPC errors.
 const OBJECT = "object" as const;
@@ -50,14 +52,28 @@ const route = defineRoute({
 
 const BATCH = -32600;
 
-/** One tool call per request: a batch would let one admission and one audit entry cover many calls. */
-async function isBatch(request: Request): Promise<boolean> {
-  return (await request.clone().text()).trimStart().startsWith("[");
+/** The tool a tools/call names, if the message is one. */
+function calledTool(text: string): string | null {
+  try {
+    const message = JSON.parse(text) as { method?: unknown; params?: { name?: unknown } };
+    return message?.method === "tools/call" && typeof message.params?.name === "string" ? message.params.name : null;
+  } catch {
+    return null;
+  }
 }
 
 async function serve(c: Context<AppEnv>): Promise<Response> {
-  if (c.req.method === "POST" && (await isBatch(c.req.raw))) {
-    return c.json({ jsonrpc: "2.0", id: null, error: { code: BATCH, message: "JSON-RPC batches are not supported: send one message per request." } }, 400);
+  if (c.req.method === "POST") {
+    const text = await c.req.raw.clone().text();
+    // One tool call per request: a batch would let one admission and one audit entry cover many calls.
+    if (text.trimStart().startsWith("[")) {
+      return c.json({ jsonrpc: "2.0", id: null, error: { code: BATCH, message: "JSON-RPC batches are not supported: send one message per request." } }, 400);
+    }
+    // A tool outside the credential's scopes stays unknown to it (the SDK answers so), but the call is a denied
+    // request, audited as REST audits its 403 insufficient_scope.
+    const name = calledTool(text);
+    const tool = name === null ? undefined : TOOLS.find((t) => t.name === name);
+    if (tool && !c.get("actor").scopes.has(tool.scope)) recordAudit(c, `/v1/mcp#${tool.name}`, 403);
   }
   // The app's body limit (1 MiB, 413) already ran; the SDK's own (4 MiB) never binds.
   const handler = createMcpHandler(() => mcpServer(c), {

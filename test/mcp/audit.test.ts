@@ -40,4 +40,16 @@ describe("audit of tool calls", () => {
       expect.objectContaining({ method: "POST", path: "/v1/mcp#create_campaign", status: 202 }),
     ]);
   });
+
+  it("a call to a tool outside the key's scopes is a denied request: audited as the tool with 403, as REST audits its 403", async () => {
+    const { admin } = await newTeam();
+    const agent = await createAgentKey(admin.key, { scopes: ["read:vouchers"] });
+    const res = await callRaw(agent.key, "create_voucher", { code: "NOT-MINE", discount: { type: "percent", percent_off: 5 } });
+    // Still unknown to the key: nothing says the tool exists, and nothing runs.
+    expect(res.result?.structuredContent).toBeUndefined();
+    const log = await waitForAudit(admin.key, agent.id, [res.requestId]);
+    expect(log.filter((e) => e.request_id === res.requestId)).toEqual([
+      expect.objectContaining({ method: "POST", path: "/v1/mcp#create_voucher", status: 403 }),
+    ]);
+  });
 });
