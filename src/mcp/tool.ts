@@ -38,7 +38,7 @@ export type Tool = Common<z.ZodType> &
 /** The optional argument of the writes that create something (the call reads it; `rest` leaves it out of the body). */
 export const IdempotencyKeyArg = z
   .string()
-  .regex(IDEMPOTENCY_KEY_PATTERN, "must be 1–255 printable ASCII characters")
+  .regex(IDEMPOTENCY_KEY_PATTERN, "must be 1–255 visible ASCII characters, no spaces")
   .optional()
   .describe(
     "Like REST's Idempotency-Key, scoped to your credential and kept 24 hours: a retry with the same key and the same arguments returns the first result instead of acting again; the same key with other arguments is refused.",

@@ -60,8 +60,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("Idempotency-Key");
   if (key === undefined || (c.req.method !== "POST" && c.req.method !== "PATCH")) return next();
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new ApiError("invalid_header", "Idempotency-Key must be 1–255 printable ASCII characters.", [
-      { path: "Idempotency-Key", message: "1–255 printable ASCII characters" },
+    throw new ApiError("invalid_header", "Idempotency-Key must be 1–255 visible ASCII characters (no spaces).", [
+      { path: "Idempotency-Key", message: "1–255 visible ASCII characters, no spaces" },
     ]);
   }
   if (PER_CALL_KEYS.has(c.req.path)) {

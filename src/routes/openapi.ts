@@ -125,7 +125,7 @@ function headerParameters(options: Policy): HeaderParameter[] {
       ? [header("X-Team-Id", "The team to act on (`team_…`). A dashboard user in several teams must send it (else 400 `team_required`); with one team it is optional. A team the caller is not in → 403 `team_access_denied`; an API key may name only its own team.")]
       : []),
     ...(idempotencyKey
-      ? [header("Idempotency-Key", "1–255 characters, scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
+      ? [header("Idempotency-Key", "1–255 visible ASCII characters (no spaces), scoped to the credential sending it. A retry with the same key, method, path and body replays the first answer (24 h) with `Idempotent-Replayed: true`, once the credential is authorized again for this call.")]
       : []),
   ];
 }

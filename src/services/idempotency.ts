@@ -8,7 +8,7 @@ import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { seal, unseal } from "../lib/sealing";
 
-/** 1–255 printable ASCII characters. */
+/** 1–255 visible ASCII characters: no spaces, which a header may lose at either end. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** An answer as kept for a key, in plaintext; `teamId` is the team the first attempt was authorized for. */
