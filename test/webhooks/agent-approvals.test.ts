@@ -4,6 +4,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { unseal } from "../../src/lib/sealing";
+import { readReplacedSecrets } from "../../src/lib/webhook-secrets";
 import { call, createAgentKey, newTeam, sleep } from "../helpers/api";
 import { fullAuditLog } from "../helpers/guarantees";
 import { expectApiError } from "../helpers/security";
@@ -15,9 +16,13 @@ const agentOf = (team: Team) => createAgentKey(team.admin.key, { name: "assistan
 const approve = (team: Team, id: string) => call("POST", `/v1/agent-approvals/${id}/approve`, { token: team.admin.key });
 const endpointOf = async (team: Team, id: string) => (await call("GET", `/v1/webhooks/${id}`, { token: team.admin.key })).body;
 const approvals = async (team: Team) => (await call("GET", "/v1/agent-approvals", { token: team.admin.key })).body.data as { id: string }[];
+/** The endpoint's current secret and the newest one it replaced (the stored list of replaced secrets, newest first). */
 const secretsOf = async (id: string) => {
-  const row = await env.DB.prepare("SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ?").bind(id).first<{ secret: string; previous_secret: string | null }>();
-  return { current: await unseal(env.ENCRYPTION_KEY, row!.secret), previous: row!.previous_secret && (await unseal(env.ENCRYPTION_KEY, row!.previous_secret)) };
+  const row = await env.DB.prepare("SELECT secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id = ?")
+    .bind(id)
+    .first<{ secret: string; previous_secret: string | null; previous_secret_expires_at: number | null }>();
+  const replaced = await readReplacedSecrets(env.ENCRYPTION_KEY, row!.previous_secret, row!.previous_secret_expires_at);
+  return { current: await unseal(env.ENCRYPTION_KEY, row!.secret), previous: replaced?.[0]?.secret ?? null };
 };
 
 /** A dead delivery of a test event to `webhookId`, as the retry schedule would leave it. */
