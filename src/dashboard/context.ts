@@ -6,6 +6,7 @@ import { ApiError, validationError } from "../errors";
 import type { IdPrefix } from "../lib/ids";
 import { paginationQuery } from "../lib/pagination";
 import { serviceContext } from "../routes/context";
+import { fixable } from "./layout";
 import { checkCsrf } from "./session";
 import type { DashboardEnv } from "./types";
 
@@ -65,3 +66,20 @@ export function numberField(value: string | undefined): number | undefined {
 
 export const redirectTo = (c: DashboardContext, path: string, notice?: string) =>
   c.redirect(notice ? `${path}?notice=${notice}` : path, 303);
+
+/** What a create form was sent with, and why it was refused: its page is shown again with the form as typed. */
+export type Draft = { values: Record<string, string>; error: ApiError };
+
+/**
+ * A create form's post: `create` acts on the form; a refusal the user can fix by changing what they typed shows
+ * `again` (the list page) with the form as typed and the reason, instead of an error page that loses it.
+ */
+export async function postCreateForm(c: DashboardContext, create: (form: Record<string, string>) => Promise<Response>, again: (draft: Draft) => Promise<Response>) {
+  const form = await readForm(c);
+  try {
+    return await create(form);
+  } catch (err) {
+    if (fixable(err)) return again({ values: form, error: err });
+    throw err;
+  }
+}

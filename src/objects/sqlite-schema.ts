@@ -28,3 +28,24 @@ export function ensureSchema(sql: SqlStorage, version: number, migrate: () => vo
   sql.exec("INSERT INTO schema_version (singleton, version) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version", version);
   return true;
 }
+
+/**
+ * An object's tables, created only once it has something to keep: an object addressed for something that does not
+ * exist (a guessed code) must leave no storage behind. `exist` is false until create() has run, or the object
+ * already had tables when it started (migrated then to `version`).
+ */
+export class LazyTables {
+  exist: boolean;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly version: number,
+    private readonly migrate: () => void,
+  ) {
+    this.exist = ensureSchema(sql, version, migrate, { unlessEmpty: true });
+  }
+
+  create() {
+    if (!this.exist) this.exist = ensureSchema(this.sql, this.version, this.migrate);
+  }
+}

@@ -6,7 +6,7 @@
 // budget is reserved under that id, so redeeming it later needs no second call to the campaign, and the
 // campaign's reconciliation finds it like any other redemption.
 // Ended reservations stay readable for RETAIN_ENDED_MS, then the alarm prunes them.
-import type { Counters, RedemptionRequest } from "../domain/voucher-rules";
+import type { Counters, RedemptionRequest, VoucherDefinition } from "../domain/voucher-rules";
 
 export type ReservationStatus = "held" | "redeemed" | "released" | "expired";
 
@@ -28,6 +28,26 @@ export type ReservationRecord = {
   /** Set once redeemed. */
   redemptionId: string | null;
 };
+
+/** A new held reservation of `def` for `request`, granted `discountAmount` until `expiresAt`. */
+export function newReservationRecord(def: VoucherDefinition, id: string, request: RedemptionRequest, discountAmount: number, expiresAt: number): ReservationRecord {
+  return {
+    id,
+    voucherId: def.id,
+    code: def.code,
+    campaignId: def.campaignId,
+    customerId: request.customer_id ?? null,
+    order: request.order,
+    amount: request.amount ?? null,
+    discountAmount,
+    currency: def.currency ?? request.order.currency?.toUpperCase() ?? null,
+    status: "held",
+    expiresAt,
+    createdAt: Date.now(),
+    endedAt: null,
+    redemptionId: null,
+  };
+}
 
 /** How long a released, expired or redeemed reservation can still be read. */
 export const RETAIN_ENDED_MS = 30 * 24 * 60 * 60 * 1000;

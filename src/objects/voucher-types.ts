@@ -24,6 +24,31 @@ export type RedemptionRecord = {
   rollbackReason: string | null;
 };
 
+/** A new redemption of `def`, standing; its currency the one given (a reservation's), else the voucher's or the order's. */
+export function newRedemptionRecord(
+  def: VoucherDefinition,
+  id: string,
+  customerId: string | null,
+  order: RedemptionRequest["order"],
+  discountAmount: number,
+  currency?: string | null,
+): RedemptionRecord {
+  return {
+    id,
+    voucherId: def.id,
+    code: def.code,
+    campaignId: def.campaignId,
+    customerId,
+    order,
+    discountAmount,
+    currency: currency !== undefined ? currency : (def.currency ?? order.currency?.toUpperCase() ?? null),
+    status: "redeemed",
+    createdAt: Date.now(),
+    rolledBackAt: null,
+    rollbackReason: null,
+  };
+}
+
 export type Snapshot = { definition: VoucherDefinition; counters: Counters };
 /** What a checkout answer shows of the voucher: no rules (allow-lists can be long) or bookkeeping crosses the RPC. */
 export type VoucherView = Pick<VoucherDefinition, "code" | "campaignId" | "type" | "discount" | "currency" | "giftCardAmount" | "expiresAt" | "metadata" | "redemptionLimit">;

@@ -25,15 +25,16 @@ import { VoucherStorage } from "./voucher-storage";
 import { CampaignReleases } from "./voucher-releases";
 import { VoucherStanding } from "./voucher-standing";
 import { VoucherCustomers } from "./voucher-customers";
-import { redemptionIdOf, type ReservationRecord, Reservations, reservationIdOf } from "./voucher-reservations";
+import { newReservationRecord, redemptionIdOf, type ReservationRecord, Reservations, reservationIdOf } from "./voucher-reservations";
 import { ValidationCounts } from "./voucher-validations";
 import type { ValidationTally } from "../domain/validation-tally";
 import type { CampaignAsk, CampaignDecision } from "./campaign";
-import { ensureSchema } from "./sqlite-schema";
+import { LazyTables } from "./sqlite-schema";
 import {
   type Admission,
   type GivenRequest,
   mismatches,
+  newRedemptionRecord,
   type PreviewOutcome,
   type RedeemOutcome,
   type RedemptionRecord,
@@ -71,16 +72,8 @@ export class VoucherObject extends DurableObject<Env> {
   private readonly standing: VoucherStanding;
   private readonly customers: VoucherCustomers;
 
-  /** Whether the object's tables exist: false for a new object until it has a voucher to keep. */
-  private schemaReady: boolean;
-  private readonly migrate = () =>
-    this.ctx.storage.transactionSync(() => {
-      this.store.migrate();
-      this.outbox.migrate();
-      this.validations.migrate();
-      this.reservations.migrate();
-      this.store.adoptLegacyFlags(this.outbox);
-    });
+  /** Created with the object's first voucher: a code that exists nowhere leaves no storage (LazyTables). */
+  private readonly tables: LazyTables;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,9 +83,15 @@ export class VoucherObject extends DurableObject<Env> {
     this.validations = new ValidationCounts(sql);
     this.reservations = new Reservations(ctx.storage);
     // A quiet voucher's object starts for nearly every call: its tables are checked with one query, not one each.
-    // A new object creates them only once it has a voucher to keep (ready()): a code that exists nowhere, tried
-    // by anyone holding a key (publishable keys are public), must not leave an object with storage behind.
-    this.schemaReady = ensureSchema(sql, VOUCHER_SCHEMA_VERSION, this.migrate, { unlessEmpty: true });
+    this.tables = new LazyTables(sql, VOUCHER_SCHEMA_VERSION, () =>
+      ctx.storage.transactionSync(() => {
+        this.store.migrate();
+        this.outbox.migrate();
+        this.validations.migrate();
+        this.reservations.migrate();
+        this.store.adoptLegacyFlags(this.outbox);
+      }),
+    );
     this.shipper = new OutboxShipper(ctx, this.outbox, {
       queue: () => this.env.LEDGER_QUEUE,
       voucher: () => this.load()?.definition ?? null,
@@ -112,7 +111,7 @@ export class VoucherObject extends DurableObject<Env> {
 
   /** Called right after the voucher is created in D1, so the first checkout needs no D1 read. */
   async install(definition: VoucherDefinition, counters: Counters): Promise<void> {
-    this.ready();
+    this.tables.create();
     if (this.load() === null) this.save(definition, counters, false);
   }
 
@@ -153,7 +152,7 @@ export class VoucherObject extends DurableObject<Env> {
 
   private addTallies(tallies: ValidationTally[]) {
     if (tallies.length === 0) return;
-    this.ready();
+    this.tables.create();
     for (const t of tallies) this.validations.add(t);
     this.shipper.schedule(SHIP_INTERVAL_MS);
   }
@@ -175,7 +174,7 @@ export class VoucherObject extends DurableObject<Env> {
     const snapshot = await this.ensure(ref);
     if (!snapshot) return null;
     return this.admit(snapshot, request, redemptionId, null, (discountAmount) => {
-      const redemption = this.newRedemption(redemptionId, request.customer_id ?? null, request.order, discountAmount);
+      const redemption = newRedemptionRecord(this.snapshot!.definition, redemptionId, request.customer_id ?? null, request.order, discountAmount);
       return this.commitRedemption(redemption, () => {});
     });
   }
@@ -189,23 +188,7 @@ export class VoucherObject extends DurableObject<Env> {
     if (!snapshot) return null;
     const expiresAt = Date.now() + ttlMs;
     const outcome = await this.admit(snapshot, request, redemptionIdOf(reservationId), expiresAt, (discountAmount) => {
-      const def = this.snapshot!.definition;
-      const reservation: ReservationRecord = {
-        id: reservationId,
-        voucherId: def.id,
-        code: def.code,
-        campaignId: def.campaignId,
-        customerId: request.customer_id ?? null,
-        order: request.order,
-        amount: request.amount ?? null,
-        discountAmount,
-        currency: def.currency ?? request.order.currency?.toUpperCase() ?? null,
-        status: "held",
-        expiresAt,
-        createdAt: Date.now(),
-        endedAt: null,
-        redemptionId: null,
-      };
+      const reservation = newReservationRecord(this.snapshot!.definition, reservationId, request, discountAmount, expiresAt);
       this.ctx.storage.transactionSync(() => {
         this.reservations.insert(reservation);
         if (reservation.customerId) this.customers.reportReservations(reservation.customerId, reservation.createdAt);
@@ -229,7 +212,7 @@ export class VoucherObject extends DurableObject<Env> {
     if (reservation.status !== "held") return { kind: "not_held", reservation };
     const wrong = mismatches(reservation, given);
     if (wrong.length > 0) return { kind: "mismatch", fields: wrong };
-    const redemption = this.newRedemption(redemptionIdOf(reservationId), reservation.customerId, reservation.order, reservation.discountAmount, reservation.currency);
+    const redemption = newRedemptionRecord(this.snapshot!.definition, redemptionIdOf(reservationId), reservation.customerId, reservation.order, reservation.discountAmount, reservation.currency);
     return this.commitRedemption(redemption, () => this.reservations.end(reservation, "redeemed", redemption.createdAt, redemption.id));
   }
 
@@ -297,24 +280,6 @@ export class VoucherObject extends DurableObject<Env> {
     }
   }
 
-  private newRedemption(id: string, customerId: string | null, order: RedemptionRequest["order"], discountAmount: number, currency?: string | null): RedemptionRecord {
-    const def = this.snapshot!.definition;
-    return {
-      id,
-      voucherId: def.id,
-      code: def.code,
-      campaignId: def.campaignId,
-      customerId,
-      order,
-      discountAmount,
-      currency: currency !== undefined ? currency : (def.currency ?? order.currency?.toUpperCase() ?? null),
-      status: "redeemed",
-      createdAt: Date.now(),
-      rolledBackAt: null,
-      rollbackReason: null,
-    };
-  }
-
   /** Commits a redemption, with `alongside` (a reservation's end) in the same storage transaction. */
   private async commitRedemption(redemption: RedemptionRecord, alongside: () => void): Promise<RedeemOutcome> {
     const { definition: def, counters: current } = this.snapshot!;
@@ -339,7 +304,7 @@ export class VoucherObject extends DurableObject<Env> {
    */
   async redemptionStates(ids: string[]): Promise<RedemptionState[]> {
     // No tables: this object never held a voucher, so nothing was ever committed or held here.
-    if (!this.schemaReady) return ids.map(() => "absent");
+    if (!this.tables.exist) return ids.map(() => "absent");
     const waiting = this.holds.ids();
     return ids.map((id) => {
       if (this.store.findRedemption(id)) return "committed";
@@ -377,13 +342,13 @@ export class VoucherObject extends DurableObject<Env> {
 
   /** A data-subject export (API.md §7): the customer's reservations this voucher keeps. */
   async customerReservations(customerId: string): Promise<ReservationRecord[]> {
-    if (!this.schemaReady) return [];
+    if (!this.tables.exist) return [];
     return this.reservations.ofCustomerRecords(customerId);
   }
 
   /** Erasure (API.md §7): see VoucherCustomers.erase. */
   async eraseCustomer(customerId: string, pseudonym: string, before: number): Promise<number> {
-    if (!this.schemaReady) return 0;
+    if (!this.tables.exist) return 0;
     const { renamed, reported } = this.customers.erase(customerId, pseudonym, before);
     if (reported) await this.shipper.soon();
     return renamed;
@@ -409,7 +374,7 @@ export class VoucherObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    if (!this.schemaReady) return;
+    if (!this.tables.exist) return;
     this.shipper.alarmFired();
     this.reservations.expireDue(Date.now());
     await this.releases.run();
@@ -435,13 +400,8 @@ export class VoucherObject extends DurableObject<Env> {
     this.snapshot = { definition, counters };
   }
 
-  /** Creates the object's tables, if this is a new object about to keep its voucher. */
-  private ready() {
-    if (!this.schemaReady) this.schemaReady = ensureSchema(this.ctx.storage.sql, VOUCHER_SCHEMA_VERSION, this.migrate);
-  }
-
   private load(): Snapshot | null {
-    if (!this.snapshot && this.schemaReady) {
+    if (!this.snapshot && this.tables.exist) {
       this.snapshot = this.store.load() ?? undefined;
       this.validations.known(this.store.unshippedTotalsAtLoad);
       if (this.store.heldAtLoad) this.reservations.known(this.store.heldAtLoad);
@@ -457,7 +417,7 @@ export class VoucherObject extends DurableObject<Env> {
     // Installed while D1 answered: that state is at least as fresh.
     if (this.load()) return this.snapshot!;
     if (!row) return null;
-    this.ready();
+    this.tables.create();
     const snapshot = definitionFromRow(row);
     this.save(snapshot.definition, snapshot.counters, false, mirrorVersionOf(row));
     return snapshot;

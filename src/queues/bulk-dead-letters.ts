@@ -3,7 +3,7 @@
 // so a job never stays `running` with a chunk gone; it retries every 5 minutes while D1 refuses, and logs one
 // `bulk_dead_letters` line per delivery. A body that is not a chunk is logged whole (`bulk_message_malformed`).
 import type { Env } from "../env";
-import { failJob, logMalformed, parseBulkMessage } from "./bulk";
+import { chunkOf, failJob } from "./bulk";
 
 export const BULK_DEAD_LETTER_RETRY_S = 300;
 
@@ -12,12 +12,8 @@ export async function drainBulkDeadLetters(batch: MessageBatch<unknown>, env: En
   let retrying = 0;
   let error: string | null = null;
   for (const message of batch.messages) {
-    const body = parseBulkMessage(message.body);
-    if (!body) {
-      logMalformed(batch.queue, message);
-      message.ack();
-      continue;
-    }
+    const body = chunkOf(batch.queue, message);
+    if (!body) continue;
     try {
       await failJob(env, body.jobId, `Code generation failed: chunk ${body.chunk} could not be processed`);
       jobs.push(body.jobId);

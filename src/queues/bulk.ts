@@ -83,8 +83,18 @@ export function parseBulkMessage(body: unknown): BulkMessage | null {
   return { kind: "bulk_chunk", jobId: m.jobId, teamId: m.teamId, chunk: m.chunk as number };
 }
 
-/** Logs a message that is not a chunk, with (the start of) its body: no retry will make it one. */
-export function logMalformed(queue: string, message: Message<unknown>) {
+/** The chunk a message carries; one that carries none is logged and acknowledged, as no retry will make it one. */
+export function chunkOf(queue: string, message: Message<unknown>): BulkMessage | null {
+  const body = parseBulkMessage(message.body);
+  if (!body) {
+    logMalformed(queue, message);
+    message.ack();
+  }
+  return body;
+}
+
+/** Logs a message that is not a chunk, with (the start of) its body. */
+function logMalformed(queue: string, message: Message<unknown>) {
   const body = (() => {
     try {
       return String(JSON.stringify(message.body)).slice(0, 1000);
@@ -105,12 +115,8 @@ const chunkRetryDelay = (attempts: number) => Math.min(60, 2 ** attempts);
  */
 export async function consumeBulk(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
-    const body = parseBulkMessage(message.body);
-    if (!body) {
-      logMalformed(batch.queue, message);
-      message.ack();
-      continue;
-    }
+    const body = chunkOf(batch.queue, message);
+    if (!body) continue;
     try {
       await generateChunk(env, body);
       message.ack();

@@ -2,9 +2,8 @@
 import { Hono } from "hono";
 import { CreateCampaignBody } from "../../routes/campaigns/schema";
 import { createCampaign, getCampaign, listCampaigns, pauseCampaign } from "../../services/campaigns";
-import { type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
-import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, type FormFields, invalidInputs, money, noticeOf, Page, teamPath, when } from "../layout";
+import { type DashboardContext, type Draft, numberField, postCreateForm, parseWith, readForm, redirectTo, services } from "../context";
+import { Csrf, FormError, type FormFields, invalidInputs, money, noticeOf, Page, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const campaignPages = new Hono<DashboardEnv>();
@@ -19,9 +18,6 @@ function discountText(discount: Record<string, unknown> | null, currency: string
   if (discount.type === "amount") return `${money(discount.amount_off as number, currency)} off`;
   return "Free shipping";
 }
-
-/** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
-type Draft = { values: Record<string, string>; error: ApiError };
 
 /** The create form's inputs by the API fields they feed. */
 const CAMPAIGN_FIELDS: FormFields = {
@@ -93,15 +89,7 @@ async function listPage(c: DashboardContext, draft?: Draft) {
 
 campaignPages.get("/", (c) => listPage(c));
 
-campaignPages.post("/", async (c) => {
-  const form = await readForm(c);
-  try {
-    return await create(c, form);
-  } catch (err) {
-    if (fixable(err)) return listPage(c, { values: form, error: err });
-    throw err;
-  }
-});
+campaignPages.post("/", (c) => postCreateForm(c, (form) => create(c, form), (draft) => listPage(c, draft)));
 
 async function create(c: DashboardContext, form: Record<string, string>) {
   const value = numberField(form.discount_value);

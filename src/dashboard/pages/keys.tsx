@@ -4,9 +4,8 @@ import { Hono } from "hono";
 import { CreateAgentKeyBody, CreateKeyBody, RotateKeyBody } from "../../routes/api-keys/schema";
 import { createAgentKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/api-keys";
 import { listAuditLog } from "../../services/audit-log";
-import { cursorOf, type DashboardContext, numberField, parseWith, readForm, redirectTo, services } from "../context";
-import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, type FormFields, invalidInputs, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
+import { cursorOf, type DashboardContext, type Draft, postCreateForm, numberField, parseWith, readForm, redirectTo, services } from "../context";
+import { Csrf, FormError, type FormFields, invalidInputs, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const keyPages = new Hono<DashboardEnv>();
@@ -36,9 +35,6 @@ function KeySecret(props: { c: DashboardContext; title: string; keyName: string;
   const back = { href: teamPath(props.c.get("team").id, "keys"), label: "Back to API keys" };
   return <SecretOnce shell={shell(props.c)} title={props.title} lead={lead} secret={props.secret} back={back} />;
 }
-
-/** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
-type Draft = { values: Record<string, string>; error: ApiError };
 
 /** The create form's inputs by the API fields they feed. */
 const KEY_FIELDS: FormFields = {
@@ -132,15 +128,7 @@ async function listPage(c: DashboardContext, draft?: Draft) {
 
 keyPages.get("/", (c) => listPage(c));
 
-keyPages.post("/", async (c) => {
-  const form = await readForm(c);
-  try {
-    return await create(c, form);
-  } catch (err) {
-    if (fixable(err)) return listPage(c, { values: form, error: err });
-    throw err;
-  }
-});
+keyPages.post("/", (c) => postCreateForm(c, (form) => create(c, form), (draft) => listPage(c, draft)));
 
 async function create(c: DashboardContext, form: Record<string, string>) {
   const ctx = services(c);

@@ -3,9 +3,8 @@ import { Hono } from "hono";
 import { CreateWebhookBody } from "../../routes/webhooks/schema";
 import { listDeliveries } from "../../services/webhook-deliveries";
 import { createWebhook, getWebhook, listWebhooks, sendTestEvent } from "../../services/webhooks";
-import { cursorOf, type DashboardContext, parseWith, readForm, redirectTo, services } from "../context";
-import type { ApiError } from "../../errors";
-import { Csrf, fixable, FormError, type FormFields, invalidInputs, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
+import { cursorOf, type DashboardContext, type Draft, postCreateForm, parseWith, readForm, redirectTo, services } from "../context";
+import { Csrf, FormError, type FormFields, invalidInputs, noticeOf, Page, Pager, SecretOnce, teamPath, when } from "../layout";
 import type { DashboardEnv } from "../types";
 
 export const webhookPages = new Hono<DashboardEnv>();
@@ -13,9 +12,6 @@ export const webhookPages = new Hono<DashboardEnv>();
 function shell(c: DashboardContext) {
   return { team: c.get("team"), teams: c.get("teams"), csrf: c.get("csrf"), section: "webhooks" as const, notice: noticeOf(c.req.query("notice")) };
 }
-
-/** What the create form was sent with, and why it was refused: the list is shown again with the form as typed. */
-type Draft = { values: Record<string, string>; error: ApiError };
 
 /** The create form's inputs by the API fields they feed. */
 const ENDPOINT_FIELDS: FormFields = {
@@ -71,15 +67,7 @@ async function listPage(c: DashboardContext, draft?: Draft) {
 
 webhookPages.get("/", (c) => listPage(c));
 
-webhookPages.post("/", async (c) => {
-  const form = await readForm(c);
-  try {
-    return await create(c, form);
-  } catch (err) {
-    if (fixable(err)) return listPage(c, { values: form, error: err });
-    throw err;
-  }
-});
+webhookPages.post("/", (c) => postCreateForm(c, (form) => create(c, form), (draft) => listPage(c, draft)));
 
 async function create(c: DashboardContext, form: Record<string, string>) {
   const input = parseWith(CreateWebhookBody, {
