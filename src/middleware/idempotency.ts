@@ -48,12 +48,22 @@ async function namespaceOf(c: Context<AppEnv>, body: string): Promise<string | n
   return `public:${c.req.path}:${await sha256Hex(JSON.stringify(parts))}`;
 }
 
-/** A stored refresh that handed out tokens is replayed only if authorizeRefreshReplay allows it. */
+/**
+ * How a public endpoint's stored answer is authorized again before it is replayed (API.md §3), beside what
+ * identifies its caller: a refresh's tokens only while its session is where the answer left it. Sign-up and login
+ * need nothing more than the body that matched.
+ */
+const PUBLIC_REPLAY_CHECK: Record<string, (env: AppEnv["Bindings"], body: Record<string, unknown>, answered: Record<string, unknown>) => Promise<void>> = {
+  "/v1/auth/refresh": async (env, body, answered) => {
+    if (typeof answered.refresh_token === "string") await authorizeRefreshReplay(env, String(body.refresh_token), answered.refresh_token);
+  },
+};
+
 async function authorizePublicReplay(c: Context<AppEnv>, body: string, answer: IdempotentAnswer) {
-  if (c.req.path !== "/v1/auth/refresh" || answer.status >= 400) return;
-  const presented = (JSON.parse(body) as { refresh_token: string }).refresh_token;
-  const answered = (JSON.parse(answer.body) as { refresh_token?: unknown }).refresh_token;
-  if (typeof answered === "string") await authorizeRefreshReplay(c.env, presented, answered);
+  const check = PUBLIC_REPLAY_CHECK[c.req.path];
+  // An answer that handed nothing out (a refusal) is replayed as it is.
+  if (!check || answer.status >= 400) return;
+  await check(c.env, JSON.parse(body) as Record<string, unknown>, JSON.parse(answer.body) as Record<string, unknown>);
 }
 
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
@@ -77,8 +87,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const url = new URL(c.req.url);
   const claim = await claimIdempotencyKey(c.env, namespace, key, { method: c.req.method, path: `${url.pathname}${url.search}`, body });
   if (claim.kind === "replay") {
-    // No credential on a public endpoint: the body that matched the fingerprint is the proof, and for a refresh
-    // the session must still be where the answer left it.
+    // No credential on a public endpoint: the body that matched the fingerprint is the proof (PUBLIC_REPLAY_CHECK).
     if (!c.get("actor")) {
       await authorizePublicReplay(c, body, claim.answer);
       throw new StoredAnswerReplay(claim.answer);
